@@ -1,0 +1,109 @@
+// Package liaison holds the domain of a Liaison node: organisations, users,
+// principals, collections and the one error type every layer speaks.
+//
+// Nothing here does I/O. The store, the TAXII server and the CLI implement and
+// use these types; this package imports none of them.
+package liaison
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error codes. The HTTP layer maps them to status codes in one place.
+const (
+	EINVALID      = "invalid"      // the input is wrong; the message says which object and field
+	ENOTFOUND     = "not_found"    // missing, or invisible to the principal (the two look the same)
+	EUNAUTHORIZED = "unauthorized" // no valid credentials
+	EFORBIDDEN    = "forbidden"    // valid credentials, not allowed
+	ECONFLICT     = "conflict"     // the object exists with different content
+	ETOOLARGE     = "too_large"    // request larger than the configured limit
+	EINTERNAL     = "internal"     // a bug or an I/O failure; details are logged, not shown
+)
+
+// Error is an application error with a code and a message a person can act on.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, EINTERNAL for errors that are not *Error.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	}
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of err if it is an *Error, or a generic
+// message for internal errors (their details belong in the log).
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// Organisation is an agency or other body that users belong to. Its identity
+// is a STIX identity object with identity_class "organization".
+type Organisation struct {
+	ID      string // STIX identity id, identity--UUID
+	Name    string
+	Country string // ISO 3166-1 alpha-2, upper case
+	Created time.Time
+}
+
+// User is a person (or a machine account) who acts for one organisation.
+type User struct {
+	ID        string // user--UUID (internal, not a STIX object)
+	Name      string // unique on the node
+	OrgID     string
+	Clearance string // a level of the node's classification ladder
+	Admin     bool   // may administer the node when OrgID is the node's organisation
+	Created   time.Time
+}
+
+// Principal is who is asking: the subject of every policy decision.
+type Principal struct {
+	UserID    string
+	UserName  string
+	OrgID     string
+	Country   string
+	Clearance string
+	// NodeAdmin is true for admin users of the node's own organisation: they may
+	// read and write every collection of the node.
+	NodeAdmin bool
+}
+
+// APIRoot is a TAXII API root.
+type APIRoot struct {
+	Name             string // path segment under /taxii2/
+	Title            string
+	Description      string
+	MaxContentLength int64
+}
+
+// Collection is a TAXII collection with per-organisation rights.
+type Collection struct {
+	ID          string // UUID
+	APIRoot     string
+	Title       string
+	Description string
+	Alias       string
+	ReadOrgs    []string // organisation identity ids with can_read
+	WriteOrgs   []string // organisation identity ids with can_write
+	Created     time.Time
+}

@@ -1,0 +1,243 @@
+package stix
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gowebpki/jcs"
+)
+
+// SpecVersion is the STIX version Liaison stores and serves.
+const SpecVersion = "2.1"
+
+// Kind is the family of a STIX object type. Versioning and the required
+// common properties depend on it.
+type Kind int
+
+const (
+	KindSDO  Kind = iota + 1 // domain object, or a custom object with created/modified
+	KindSRO                  // relationship, sighting, or a new-sro extension type
+	KindSCO                  // cyber-observable, or a new-sco extension type
+	KindMeta                 // marking-definition, language-content, extension-definition
+	kindCount
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindSDO:
+		return "SDO"
+	case KindSRO:
+		return "SRO"
+	case KindSCO:
+		return "SCO"
+	case KindMeta:
+		return "meta"
+	}
+	return "unknown"
+}
+
+// Object is one STIX object: its bytes as the producer sent them (compacted)
+// and the common properties, parsed and validated.
+type Object struct {
+	Raw               json.RawMessage
+	Type              string
+	ID                string
+	Kind              Kind
+	SpecVersion       string // as sent; "" when an SCO omits it (2.1 then applies)
+	Created           Timestamp
+	Modified          Timestamp
+	CreatedByRef      string
+	Revoked           bool
+	ObjectMarkingRefs []string
+	GranularMarkings  []GranularMarking
+	// Props holds every top-level property, raw, keyed by name.
+	Props map[string]json.RawMessage
+}
+
+// GranularMarking applies a marking (or a language) to some properties.
+type GranularMarking struct {
+	Selectors  []string `json:"selectors"`
+	MarkingRef string   `json:"marking_ref,omitempty"`
+	Lang       string   `json:"lang,omitempty"`
+}
+
+// Versioned reports whether new versions of the object may be published.
+// SCOs and marking definitions are not versioned.
+func (o *Object) Versioned() bool {
+	switch o.Kind {
+	case KindSCO:
+		return false
+	case KindMeta:
+		return o.Type != "marking-definition"
+	}
+	return true
+}
+
+// Version is the object's version key: the modified timestamp of versioned
+// objects, the created timestamp of a marking definition, and "" for objects
+// with neither (SCOs; a TAXII server reports their date_added instead). Keys
+// compare as the instants they denote (see Timestamp.Key).
+func (o *Object) Version() string {
+	if !o.Modified.Time.IsZero() {
+		return o.Modified.Key()
+	}
+	return o.Created.Key()
+}
+
+// EffectiveSpecVersion is the spec_version the object follows: its own, or
+// 2.1 for an SCO that omits it.
+func (o *Object) EffectiveSpecVersion() string {
+	if o.SpecVersion == "" {
+		return SpecVersion
+	}
+	return o.SpecVersion
+}
+
+// String returns a property's value when it is a JSON string, and "" otherwise.
+func (o *Object) String(name string) string {
+	raw, ok := o.Props[name]
+	if !ok {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// Canonical returns the RFC 8785 canonical form of the object.
+func (o *Object) Canonical() ([]byte, error) { return Canonical(o.Raw) }
+
+// Canonical returns the RFC 8785 (JSON Canonicalization Scheme) form of a JSON
+// value: the form signatures are computed over and objects compared by.
+func Canonical(raw []byte) ([]byte, error) { return jcs.Transform(raw) }
+
+// SameContent reports whether two JSON texts are the same JSON value (equal
+// canonical forms).
+func SameContent(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	ca, err1 := Canonical(a)
+	cb, err2 := Canonical(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ca, cb)
+}
+
+// SetCreatedBy adds created_by_ref to an object that has none, appending it
+// to the original bytes so that every other byte stays as sent.
+func (o *Object) SetCreatedBy(identityID string) error {
+	if _, ok := o.Props["created_by_ref"]; ok {
+		return fmt.Errorf("%s already has created_by_ref", o.ID)
+	}
+	if !identityPattern.MatchString(identityID) {
+		return fmt.Errorf("created_by_ref %q is not an identity id", identityID)
+	}
+	v, _ := json.Marshal(identityID)
+	raw := bytes.TrimRight(o.Raw, " \t\r\n")
+	out := make([]byte, 0, len(raw)+len(v)+20)
+	out = append(out, raw[:len(raw)-1]...)
+	out = append(out, `,"created_by_ref":`...)
+	out = append(out, v...)
+	out = append(out, '}')
+	o.Raw = out
+	o.Props["created_by_ref"] = v
+	o.CreatedByRef = identityID
+	return nil
+}
+
+var (
+	typePattern     = regexp.MustCompile(`^([a-z][a-z0-9]*)+(-[a-z0-9]+)*-?$`)
+	uuidPattern     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`)
+	identityPattern = regexp.MustCompile(`^identity--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`)
+	propertyPattern = regexp.MustCompile(`^[a-zA-Z0-9_]{3,250}$`)
+	extKeyPattern   = regexp.MustCompile(`^([a-z][a-z0-9]*)+(-[a-z0-9]+)*-ext$`)
+)
+
+// ValidID reports whether s is a STIX identifier (type--UUID) of the given
+// type; an empty typ accepts any type.
+func ValidID(s, typ string) bool {
+	i := strings.Index(s, "--")
+	if i < 0 {
+		return false
+	}
+	t, u := s[:i], s[i+2:]
+	if typ != "" && t != typ {
+		return false
+	}
+	return typePattern.MatchString(t) && uuidPattern.MatchString(u)
+}
+
+// Parse reads one STIX 2.1 object, validates it and returns it. The error, a
+// *ValidationError, names the object id and the property at fault.
+func Parse(raw []byte) (*Object, error) {
+	if !utf8.Valid(raw) {
+		return nil, invalid(peekID(raw), "", "is not valid UTF-8")
+	}
+	props, err := topLevel(raw)
+	if err != nil {
+		return nil, invalid(peekID(raw), "", "%v", err)
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(raw))
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, invalid(peekID(raw), "", "is not valid JSON: %v", err)
+	}
+	o := &Object{Raw: buf.Bytes(), Props: props}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// topLevel splits a JSON object into its top-level properties, refusing
+// duplicate names (I-JSON, RFC 7493, which RFC 8785 canonical form requires).
+func topLevel(raw []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("is not valid JSON: %v", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("is not a JSON object")
+	}
+	props := make(map[string]json.RawMessage, 16)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("is not valid JSON: %v", err)
+		}
+		name := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("is not valid JSON at property %q: %v", name, err)
+		}
+		if _, dup := props[name]; dup {
+			return nil, fmt.Errorf("has property %q twice", name)
+		}
+		props[name] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("is not valid JSON: %v", err)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, fmt.Errorf("has trailing data after the object")
+	}
+	return props, nil
+}
+
+// peekID finds the id of a malformed object for an error message, if it can.
+func peekID(raw []byte) string {
+	var v struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &v) == nil && len(v.ID) < 300 {
+		return v.ID
+	}
+	return ""
+}

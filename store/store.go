@@ -1,0 +1,196 @@
+// Package store defines how a Liaison node keeps its state: the Store
+// interface every backend implements, the query and result types, and the
+// paging cursor. The conformance suite in store/storetest checks a backend
+// against this contract; store/sqlite is the embedded backend.
+//
+// A Store enforces policy itself: every method that reads objects takes the
+// principal and returns only what package policy allows that principal. No
+// caller filters results after the fact.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"time"
+
+	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/stix"
+)
+
+// Store is a Liaison node's persistent state.
+//
+// Errors are *liaison.Error with codes ENOTFOUND (missing or invisible: the
+// two are indistinguishable), EFORBIDDEN, EINVALID and ECONFLICT; anything
+// else is internal.
+type Store interface {
+	// Settings: small named values of the node (its organisation id, …).
+	Setting(ctx context.Context, name string) (string, error) // ENOTFOUND if unset
+	SetSetting(ctx context.Context, name, value string) error
+
+	// Organisations. CreateOrganisation fails with ECONFLICT if the name or
+	// id is taken.
+	CreateOrganisation(ctx context.Context, org *liaison.Organisation) error
+	Organisation(ctx context.Context, id string) (*liaison.Organisation, error)
+	OrganisationByName(ctx context.Context, name string) (*liaison.Organisation, error)
+	Organisations(ctx context.Context) ([]*liaison.Organisation, error)
+
+	// Users and their API tokens. Only a token's SHA-256 hash is stored.
+	CreateUser(ctx context.Context, u *liaison.User) error
+	UserByName(ctx context.Context, name string) (*liaison.User, error)
+	Users(ctx context.Context) ([]*liaison.User, error)
+	CreateToken(ctx context.Context, t *Token) error
+	// Authenticate returns the principal owning the token with this hash, or
+	// EUNAUTHORIZED.
+	Authenticate(ctx context.Context, tokenHash []byte) (*liaison.Principal, error)
+
+	// API roots and collections.
+	CreateAPIRoot(ctx context.Context, r *liaison.APIRoot) error
+	APIRoots(ctx context.Context) ([]*liaison.APIRoot, error)
+	APIRoot(ctx context.Context, name string) (*liaison.APIRoot, error)
+	CreateCollection(ctx context.Context, c *liaison.Collection) error
+	// Collections lists the collections of an API root that p may read or
+	// write (all of them when p is nil: an administrator at the console).
+	Collections(ctx context.Context, p *liaison.Principal, apiRoot string) ([]*liaison.Collection, error)
+	// Collection returns one collection, ENOTFOUND if p may neither read nor
+	// write it.
+	Collection(ctx context.Context, p *liaison.Principal, apiRoot, id string) (*liaison.Collection, error)
+
+	// AddObjects adds objects to a collection in one transaction: either all
+	// accepted objects are stored, or (on a returned error) none is. Objects
+	// that fail policy or conflict with a stored object are refused one by one
+	// and reported in the result; they do not abort the rest. An object that
+	// is already stored with the same content counts as added (a no-op).
+	// An error from the sequence aborts the whole add.
+	AddObjects(ctx context.Context, p *liaison.Principal, req AddRequest, objs iter.Seq2[*stix.Object, error]) (*AddResult, error)
+
+	// Find returns one page of a collection's objects (or manifest entries,
+	// or versions) matching q that p may read.
+	Find(ctx context.Context, p *liaison.Principal, q Query) (*Page, error)
+
+	// DeleteObject removes the versions of one object matching the filter
+	// from a collection, and reports how many were removed; ENOTFOUND when
+	// none matched.
+	DeleteObject(ctx context.Context, p *liaison.Principal, q Query) (int, error)
+
+	// Status returns a TAXII status resource, ENOTFOUND unless p's
+	// organisation made the request.
+	Status(ctx context.Context, p *liaison.Principal, apiRoot, id string) (*Status, error)
+
+	Close() error
+}
+
+// Token is an API token record. The secret itself is never stored.
+type Token struct {
+	Hash    []byte // SHA-256 of the secret
+	UserID  string
+	Label   string
+	Created time.Time
+}
+
+// AddRequest says where objects go and how the add is recorded.
+type AddRequest struct {
+	APIRoot    string
+	Collection string
+	// StatusID, when set, stores the result as a TAXII status resource with
+	// this id in the same transaction.
+	StatusID string
+	// KeepDetails keeps a per-object entry for every success in the result
+	// (TAXII status resources list them). Imports of large bundles leave it
+	// off: they report counts and refusals only.
+	KeepDetails bool
+	// OnProgress, when set, is called after every 1000 objects.
+	OnProgress func(done int)
+}
+
+// AddResult reports what an add did.
+type AddResult struct {
+	Total     int // objects offered
+	Added     int // stored now
+	Unchanged int // already stored with the same content
+	Refused   []Detail
+	Successes []Detail // only with KeepDetails
+	Requested time.Time
+}
+
+// Detail is one object's outcome, as a TAXII status-details record.
+type Detail struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Message string `json:"message,omitempty"`
+}
+
+// Status is a TAXII status resource.
+type Status struct {
+	ID               string
+	APIRoot          string
+	OrgID            string
+	Status           string // "complete" (adds are synchronous)
+	RequestTimestamp time.Time
+	Total            int
+	Successes        []Detail
+	Failures         []Detail
+}
+
+// VersionFilter is TAXII's match[version].
+type VersionFilter struct {
+	Last, First, All bool
+	At               []string // version keys (stix.Timestamp.Key)
+}
+
+// Query selects objects of one collection. The zero VersionFilter means "last".
+type Query struct {
+	APIRoot      string
+	Collection   string
+	IDs          []string // match[id]; for the object endpoints, exactly one
+	Types        []string // match[type]
+	Versions     VersionFilter
+	SpecVersions []string // match[spec_version]; empty means every version
+	AddedAfter   time.Time
+	Limit        int    // at most this many items; the store caps it at MaxPageSize
+	Cursor       string // "next" of a previous page of the same query
+	WithContent  bool   // fill Item.Raw; a manifest or versions list leaves it off
+}
+
+// MaxPageSize caps Query.Limit.
+const MaxPageSize = 10000
+
+// Page is one page of results in date_added order.
+type Page struct {
+	Items []Item
+	More  bool
+	Next  string // cursor for the following page; "" when !More
+}
+
+// Item is one object version in a collection.
+type Item struct {
+	ID          string
+	Type        string
+	Version     string // version key; "" for unversioned objects without created
+	SpecVersion string
+	DateAdded   time.Time
+	Raw         json.RawMessage // only with Query.WithContent
+}
+
+// VersionText is what TAXII reports as the item's version: the object's
+// modified (or created) timestamp, or its date_added when it has neither.
+func (it *Item) VersionText() string {
+	if it.Version == "" {
+		return stix.FormatTimestamp(it.DateAdded)
+	}
+	return VersionKeyText(it.Version)
+}
+
+// VersionKeyText turns a version key back into a STIX timestamp, trimmed to
+// the precision it needs (at least milliseconds).
+func VersionKeyText(key string) string {
+	// key layout: 2006-01-02T15:04:05.000000000Z
+	if len(key) != 30 {
+		return key
+	}
+	frac := key[20:29]
+	for len(frac) > 3 && frac[len(frac)-1] == '0' {
+		frac = frac[:len(frac)-1]
+	}
+	return key[:20] + frac + "Z"
+}
