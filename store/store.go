@@ -194,3 +194,13 @@ func VersionKeyText(key string) string {
 	}
 	return key[:20] + frac + "Z"
 }
+
+// Names of node settings.
+const (
+	// SettingNodeOrg holds the identity id of the node's own organisation:
+	// its admin users are node admins.
+	SettingNodeOrg = "node_org"
+	// SettingDefaultAPIRoot holds the name of the API root TAXII discovery
+	// lists as default.
+	SettingDefaultAPIRoot = "default_api_root"
+)
