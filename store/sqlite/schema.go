@@ -1,0 +1,100 @@
+package sqlite
+
+// migrations are applied in order, each in its own transaction; the database's
+// user_version records how many have run. Never edit one that has shipped:
+// append a new one.
+var migrations = []string{
+	// 1: the node foundation.
+	`
+CREATE TABLE settings (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE organisations (
+	id      TEXT PRIMARY KEY,          -- STIX identity id
+	name    TEXT NOT NULL UNIQUE,
+	country TEXT NOT NULL,
+	created INTEGER NOT NULL           -- microseconds since the epoch
+) STRICT;
+
+CREATE TABLE users (
+	id        TEXT PRIMARY KEY,
+	name      TEXT NOT NULL UNIQUE,
+	org_id    TEXT NOT NULL REFERENCES organisations(id),
+	clearance TEXT NOT NULL,
+	admin     INTEGER NOT NULL,
+	created   INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE tokens (
+	hash    BLOB PRIMARY KEY,          -- SHA-256 of the secret; the secret is never stored
+	user_id TEXT NOT NULL REFERENCES users(id),
+	label   TEXT NOT NULL,
+	created INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE api_roots (
+	name               TEXT PRIMARY KEY,
+	title              TEXT NOT NULL,
+	description        TEXT NOT NULL,
+	max_content_length INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE collections (
+	cid         INTEGER PRIMARY KEY,   -- compact key used by object rows
+	id          TEXT NOT NULL UNIQUE,  -- the TAXII collection id (UUID)
+	api_root    TEXT NOT NULL REFERENCES api_roots(name),
+	title       TEXT NOT NULL,
+	description TEXT NOT NULL,
+	alias       TEXT NOT NULL,
+	created     INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE collection_rights (
+	cid       INTEGER NOT NULL REFERENCES collections(cid),
+	org_id    TEXT NOT NULL REFERENCES organisations(id),
+	can_read  INTEGER NOT NULL,
+	can_write INTEGER NOT NULL,
+	PRIMARY KEY (cid, org_id)
+) STRICT, WITHOUT ROWID;
+
+-- One row per object version per collection. date_added is strictly
+-- increasing across the node (see the clock table), so (date_added, seq)
+-- orders pages and forms the cursor.
+CREATE TABLE objects (
+	seq          INTEGER PRIMARY KEY,
+	cid          INTEGER NOT NULL,
+	id           TEXT NOT NULL,
+	version      TEXT NOT NULL,        -- stix.Object.Version(): '' when unversioned without created
+	type         TEXT NOT NULL,
+	spec_version TEXT NOT NULL,
+	created_by   TEXT NOT NULL,        -- identity id or ''
+	date_added   INTEGER NOT NULL,     -- microseconds since the epoch
+	is_first     INTEGER NOT NULL,
+	is_last      INTEGER NOT NULL,
+	raw          BLOB NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX objects_version ON objects (cid, id, version);
+CREATE INDEX objects_added ON objects (cid, date_added);
+CREATE INDEX objects_last ON objects (cid, date_added) WHERE is_last = 1;
+CREATE INDEX objects_type ON objects (cid, type, date_added);
+
+-- The last date_added handed out, shared by every process writing the file.
+CREATE TABLE clock (
+	one  INTEGER PRIMARY KEY CHECK (one = 1),
+	last INTEGER NOT NULL
+) STRICT;
+INSERT INTO clock (one, last) VALUES (1, 0);
+
+CREATE TABLE statuses (
+	id                TEXT PRIMARY KEY,
+	api_root          TEXT NOT NULL,
+	org_id            TEXT NOT NULL,
+	request_timestamp INTEGER NOT NULL,
+	total             INTEGER NOT NULL,
+	successes         BLOB NOT NULL,   -- JSON list of store.Detail
+	failures          BLOB NOT NULL
+) STRICT;
+`,
+}
