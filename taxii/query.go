@@ -105,7 +105,7 @@ func ParseObjectQuery(v url.Values, ep Endpoint) (store.Query, error) {
 	for _, name := range names {
 		if !known[name] {
 			if strings.HasPrefix(name, "match[") || name == "match" {
-				return q, invalid("%s: unknown filter; TAXII 2.1 defines match[id], match[type], match[version] and match[spec_version]", name)
+				return q, invalid("%s: unknown filter; TAXII 2.1 defines match[id], match[type], match[version] and match[spec_version]", shorten(name))
 			}
 			continue
 		}
@@ -286,11 +286,16 @@ func parseVersions(v url.Values) (store.VersionFilter, error) {
 	return f, nil
 }
 
+// shorten cuts a name from the request to a length fit for a message.
+func shorten(s string) string {
+	if len(s) > 80 {
+		return strings.ToValidUTF8(s[:80], "") + "…"
+	}
+	return s
+}
+
 // quote shows a value in a message, shortened so that an error body cannot
 // be made arbitrarily large by the request.
 func quote(s string) string {
-	if len(s) > 80 {
-		s = s[:80] + "…"
-	}
-	return strconv.Quote(s)
+	return strconv.Quote(shorten(s))
 }

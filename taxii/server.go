@@ -78,9 +78,18 @@ func NewServer(st store.Store, cfg Config) *Server {
 	mux.Handle("/taxii2/{root}/collections/{coll}/objects/{object}/versions/{$}", get(s.versions))
 	mux.Handle("/taxii2/{root}/collections/{coll}/manifest/{$}", get(s.manifest))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, liaison.Errorf(liaison.ENOTFOUND, "%s is not a TAXII 2.1 resource of this server (TAXII URLs end in \"/\")", r.URL.Path))
+		s.fail(w, r, liaison.Errorf(liaison.ENOTFOUND, "%s is not a TAXII 2.1 resource of this server", truncate(r.URL.Path)))
 	})
-	s.handler = auth.Middleware(st, s.fail)(mux)
+	// TAXII URLs end in "/". ServeMux would redirect a path without it, with
+	// a body that is not TAXII and a POST turned into a GET; say so instead.
+	strict := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/") {
+			s.fail(w, r, liaison.Errorf(liaison.ENOTFOUND, "%s is not a TAXII 2.1 resource: TAXII URLs end in \"/\"", truncate(r.URL.Path)))
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	s.handler = auth.Middleware(st, s.fail)(strict)
 	return s
 }
 
