@@ -1,0 +1,468 @@
+package benchmarks
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/liaison-intel/liaison/bundles"
+	"github.com/liaison-intel/liaison/internal/stixgen"
+	"github.com/liaison-intel/liaison/node"
+	"github.com/liaison-intel/liaison/stix"
+	"github.com/liaison-intel/liaison/store"
+	"github.com/liaison-intel/liaison/store/sqlite"
+
+	_ "modernc.org/sqlite"
+)
+
+const batch = 1000
+
+// sizes are the numbers of stored objects the add and get benchmarks run
+// against; LIAISON_BENCH_SIZES overrides them (comma-separated).
+func sizes() []int {
+	s := os.Getenv("LIAISON_BENCH_SIZES")
+	if s == "" {
+		return []int{1_000, 100_000, 1_000_000}
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+var fixtureMu sync.Mutex
+
+// fixture returns a data directory holding a node with n generated objects
+// in its first collection, building and caching it on first use.
+func fixture(b *testing.B, n int) string {
+	fixtureMu.Lock()
+	defer fixtureMu.Unlock()
+	dir := filepath.Join(os.TempDir(), "liaison-bench", fmt.Sprintf("stored-%d-v1", n))
+	if _, err := os.Stat(filepath.Join(dir, "ready")); err == nil {
+		return dir
+	}
+	os.RemoveAll(dir)
+	ctx := context.Background()
+	st, err := node.OpenStore(ctx, dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	id, err := node.Init(ctx, st, node.InitOptions{OrgName: "Bench", OrgCountry: "GB"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, _ := node.NodeAdmin(ctx, st)
+	start := time.Now()
+	var buf bytes.Buffer
+	if err := stixgen.New(uint64(n), id.Org.ID).WriteBundle(&buf, n); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := bundles.Import(ctx, st, p, id.APIRoot, id.CollectionID, &buf, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("fixture of %d objects built in %s", n, time.Since(start))
+	if err := os.WriteFile(filepath.Join(dir, "ready"), nil, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// copyDir copies a fixture so that a benchmark may write to it.
+func copyDir(b *testing.B, src string) string {
+	dst := b.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range entries {
+		in, err := os.Open(filepath.Join(src, e.Name()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := os.OpenFile(filepath.Join(dst, e.Name()), os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			b.Fatal(err)
+		}
+		in.Close()
+		out.Close()
+	}
+	return dst
+}
+
+type testNode struct {
+	st         *sqlite.Store
+	url, token string
+	root, coll string
+	org        string
+	srv        *httptest.Server
+}
+
+func startNode(b *testing.B, dir string) *testNode {
+	ctx := context.Background()
+	st, err := node.OpenStore(ctx, dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id, err := node.Init(ctx, st, node.InitOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, err := st.UserByName(ctx, node.AdminUser)
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, err := node.AddToken(ctx, st, u, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(node.Handler(st, node.ServerConfig{Logger: quiet}))
+	n := &testNode{st: st, url: srv.URL, token: token, root: id.APIRoot, coll: id.CollectionID, org: id.Org.ID, srv: srv}
+	b.Cleanup(func() { srv.Close(); st.Close() })
+	return n
+}
+
+func (n *testNode) objectsURL() string {
+	return n.url + "/taxii2/" + n.root + "/collections/" + n.coll + "/objects/"
+}
+
+func (n *testNode) do(b *testing.B, method, url string, body []byte) []byte {
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+n.token)
+	req.Header.Set("Accept", "application/taxii+json;version=2.1")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		b.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, out)
+	}
+	return out
+}
+
+// envelopes pre-generates TAXII add requests of one batch each.
+func envelopes(gen *stixgen.Generator, count int) [][]byte {
+	out := make([][]byte, count)
+	for i := range out {
+		var buf bytes.Buffer
+		buf.WriteString(`{"objects":[`)
+		for j := range batch {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			buf.Write(gen.Next())
+		}
+		buf.WriteString("]}")
+		out[i] = buf.Bytes()
+	}
+	return out
+}
+
+// BenchmarkTAXIIAdd posts batches of 1000 objects to the add-objects
+// endpoint of a node that already stores N objects.
+func BenchmarkTAXIIAdd(b *testing.B) {
+	for _, n := range sizes() {
+		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
+			nd := startNode(b, copyDir(b, fixture(b, n)))
+			gen := stixgen.New(uint64(n)+99, nd.org)
+			reqs := envelopes(gen, b.N)
+			b.SetBytes(int64(len(reqs[0])))
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				out := nd.do(b, http.MethodPost, nd.objectsURL(), reqs[i%len(reqs)])
+				if i < len(reqs) && !bytes.Contains(out, []byte(`"success_count":1000`)) {
+					b.Fatalf("add failed: %.300s", out)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
+}
+
+type envelope struct {
+	More    bool              `json:"more"`
+	Next    string            `json:"next"`
+	Objects []json.RawMessage `json:"objects"`
+}
+
+// BenchmarkTAXIIGet reads pages of 1000 objects through the get-objects
+// endpoint, following next, starting over at the end.
+func BenchmarkTAXIIGet(b *testing.B) {
+	for _, n := range sizes() {
+		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
+			nd := startNode(b, fixture(b, n))
+			next := ""
+			objects := 0
+			for b.Loop() {
+				url := nd.objectsURL() + "?limit=1000"
+				if next != "" {
+					url += "&next=" + next
+				}
+				var env envelope
+				if err := json.Unmarshal(nd.do(b, http.MethodGet, url, nil), &env); err != nil {
+					b.Fatal(err)
+				}
+				objects += len(env.Objects)
+				next = env.Next
+			}
+			b.ReportMetric(float64(objects)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
+}
+
+// BenchmarkTAXIIFirstPage requests the first page (1000 objects) again and
+// again and reports the 99th percentile latency.
+func BenchmarkTAXIIFirstPage(b *testing.B) {
+	for _, n := range sizes() {
+		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
+			nd := startNode(b, fixture(b, n))
+			var lat []time.Duration
+			for b.Loop() {
+				t := time.Now()
+				nd.do(b, http.MethodGet, nd.objectsURL()+"?limit=1000", nil)
+				lat = append(lat, time.Since(t))
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// BenchmarkStoreAdd adds batches of 1000 parsed objects through the Store
+// interface: the TAXII figure without HTTP and JSON envelopes.
+func BenchmarkStoreAdd(b *testing.B) {
+	for _, n := range sizes() {
+		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
+			nd := startNode(b, copyDir(b, fixture(b, n)))
+			gen := stixgen.New(uint64(n)+77, nd.org)
+			raws := make([][]byte, b.N*batch)
+			for i := range raws {
+				raws[i] = gen.Next()
+			}
+			p, _ := node.NodeAdmin(context.Background(), nd.st)
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				objs := func(yield func(*stix.Object, error) bool) {
+					for range batch {
+						o, err := stix.Parse(raws[i%len(raws)])
+						i++
+						if !yield(o, err) {
+							return
+						}
+					}
+				}
+				if _, err := nd.st.AddObjects(context.Background(), p, store.AddRequest{APIRoot: nd.root, Collection: nd.coll}, objs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
+}
+
+// BenchmarkStoreFind pages through a collection with the Store interface.
+func BenchmarkStoreFind(b *testing.B) {
+	for _, n := range sizes() {
+		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
+			nd := startNode(b, fixture(b, n))
+			p, _ := node.NodeAdmin(context.Background(), nd.st)
+			q := store.Query{APIRoot: nd.root, Collection: nd.coll, Limit: batch, WithContent: true}
+			objects := 0
+			for b.Loop() {
+				page, err := nd.st.Find(context.Background(), p, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				objects += len(page.Items)
+				q.Cursor = page.Next
+			}
+			b.ReportMetric(float64(objects)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
+}
+
+// rawDB opens a plain SQLite table with the same pragmas and two indexes:
+// the ceiling Liaison's store is measured against.
+func rawDB(b *testing.B, dir string) *sql.DB {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "raw.db")+
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS objects (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, added INTEGER NOT NULL, raw BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_id ON objects (id);
+CREATE INDEX IF NOT EXISTS objects_added ON objects (added)`); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+func rawInsert(b *testing.B, db *sql.DB, raws [][]byte, start int) {
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := tx.Prepare("INSERT INTO objects (id, added, raw) VALUES (?, ?, ?)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, raw := range raws {
+		if _, err := st.Exec(fmt.Sprintf("obj-%d", start+i), start+i, raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st.Close()
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkRawSQLiteInsert inserts the same kind of bytes as BenchmarkTAXIIAdd
+// in transactions of 1000 rows: no HTTP, no parsing, no policy.
+func BenchmarkRawSQLiteInsert(b *testing.B) {
+	db := rawDB(b, b.TempDir())
+	defer db.Close()
+	gen := stixgen.New(5, "")
+	raws := make([][]byte, batch)
+	for i := range raws {
+		raws[i] = gen.Next()
+	}
+	i := 0
+	for b.Loop() {
+		rawInsert(b, db, raws, i*batch)
+		i++
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "objects/s")
+}
+
+// BenchmarkRawSQLiteRead reads pages of 1000 rows by key range from a table
+// of 100,000 rows of the same bytes.
+func BenchmarkRawSQLiteRead(b *testing.B) {
+	db := rawDB(b, b.TempDir())
+	defer db.Close()
+	gen := stixgen.New(6, "")
+	const rows = 100_000
+	for i := 0; i < rows; i += batch {
+		raws := make([][]byte, batch)
+		for j := range raws {
+			raws[j] = gen.Next()
+		}
+		rawInsert(b, db, raws, i)
+	}
+	b.ResetTimer()
+	after, objects := -1, 0
+	for b.Loop() {
+		rs, err := db.Query("SELECT seq, id, added, raw FROM objects WHERE added > ? ORDER BY added LIMIT ?", after, batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for rs.Next() {
+			var seq, added int
+			var id string
+			var raw []byte
+			if err := rs.Scan(&seq, &id, &added, &raw); err != nil {
+				b.Fatal(err)
+			}
+			after = added
+			n++
+		}
+		rs.Close()
+		objects += n
+		if n < batch {
+			after = -1
+		}
+	}
+	b.ReportMetric(float64(objects)/b.Elapsed().Seconds(), "objects/s")
+}
+
+// BenchmarkImport imports whole bundles into a fresh node: the largest real
+// bundles of the shared data and a generated bundle of 25,000 mixed objects.
+func BenchmarkImport(b *testing.B) {
+	type source struct {
+		name string
+		data func(b *testing.B) []byte
+	}
+	file := func(path string) func(b *testing.B) []byte {
+		return func(b *testing.B) []byte {
+			data, err := os.ReadFile(filepath.Join("..", "testdata", "shared", path))
+			if err != nil {
+				b.Skipf("%s: %v", path, err)
+			}
+			return data
+		}
+	}
+	sources := []source{
+		{"generated-25000", func(b *testing.B) []byte {
+			var buf bytes.Buffer
+			if err := stixgen.New(25000, "").WriteBundle(&buf, 25000); err != nil {
+				b.Fatal(err)
+			}
+			return buf.Bytes()
+		}},
+		{"stalkerware-10229", file("stalkerware-indicators/2023-05-31/stalkerware.stix2")},
+		{"pegasus-3099", file("amnesty-investigations/2021-07-18_nso/pegasus.stix2")},
+		{"ics-attack-18.1-1826", file("mitre-attack-stix/ics-attack-18.1.json")},
+	}
+	for _, src := range sources {
+		b.Run(src.name, func(b *testing.B) {
+			data := src.data(b)
+			b.SetBytes(int64(len(data)))
+			objects := 0
+			for b.Loop() {
+				b.StopTimer()
+				dir := b.TempDir()
+				ctx := context.Background()
+				st, err := node.OpenStore(ctx, dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				id, err := node.Init(ctx, st, node.InitOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				p, _ := node.NodeAdmin(ctx, st)
+				b.StartTimer()
+				res, err := bundles.Import(ctx, st, p, id.APIRoot, id.CollectionID, bytes.NewReader(data), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				objects += res.Total
+				st.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(objects)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
+}
+
