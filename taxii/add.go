@@ -1,12 +1,14 @@
 package taxii
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"net/http"
+	"os"
 
 	"github.com/google/uuid"
 	"github.com/liaison-intel/liaison"
@@ -17,7 +19,9 @@ import (
 
 // POST /taxii2/{root}/collections/{coll}/objects/ (section 5.5).
 //
-// The envelope streams from the request body into the store: objects are
+// The body is first received in full (in memory when small, in a temporary
+// file otherwise), so that a slow client never holds the store's write
+// transaction open. Then the envelope streams into the store: objects are
 // decoded one at a time and the store consumes them inside its transaction,
 // so memory stays bounded by the largest object rather than the body. An
 // object that STIX refuses becomes a failure in the status and the rest go
@@ -46,7 +50,13 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	env := newEnvelopeReader(http.MaxBytesReader(w, r.Body, limit))
+	body, err := receive(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer body.Close()
+	env := newEnvelopeReader(body)
 	var refused []store.Detail
 	var bodyErr error
 	objects := func(yield func(*stix.Object, error) bool) {
@@ -94,6 +104,59 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request) {
 	if err := writeJSON(w, http.StatusAccepted, status); err != nil {
 		s.log.DebugContext(ctx, "taxii: writing status", "path", r.URL.Path, "err", err)
 	}
+}
+
+// memoryBody is how much of a request body is kept in memory before the
+// rest goes to a temporary file.
+const memoryBody = 1 << 20
+
+// receive reads a whole request body and returns it for reading again.
+func receive(r io.Reader) (io.ReadCloser, error) {
+	buf := make([]byte, memoryBody)
+	n, err := io.ReadFull(r, buf)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return io.NopCloser(bytes.NewReader(buf[:n])), nil
+	}
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	f, err := os.CreateTemp("", "liaison-taxii-*.json")
+	if err != nil {
+		return nil, err
+	}
+	spool := &tempFile{f}
+	if _, err := f.Write(buf); err != nil {
+		spool.Close()
+		return nil, err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		spool.Close()
+		return nil, bodyError(err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		spool.Close()
+		return nil, err
+	}
+	return spool, nil
+}
+
+// bodyError classifies a failure to read the request body: too large, or
+// the client's fault.
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	return liaison.Errorf(liaison.EINVALID, "reading the request body: %v", err)
+}
+
+// tempFile is a spooled body; closing it removes it.
+type tempFile struct{ *os.File }
+
+func (t *tempFile) Close() error {
+	err := t.File.Close()
+	os.Remove(t.File.Name())
+	return err
 }
 
 // refusal is the status detail of an object that STIX refused.

@@ -9,12 +9,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/taxii"
 	"github.com/liaison-intel/liaison/taxii/client"
@@ -742,5 +745,44 @@ func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), id) || !strings.Contains(log.String(), "closed") {
 		t.Errorf("log does not carry error_id %s and the cause: %s", id, log.String())
+	}
+}
+
+func TestABodyLargerThanMemoryGoesThroughATemporaryFileThatIsRemoved(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	n := newNode(t, taxii.Config{})
+	big := uuid.NewString()
+	if err := n.st.CreateCollection(ctx, &liaison.Collection{ID: big, APIRoot: "empty", Title: "Bulk",
+		ReadOrgs: []string{n.orgs["GB"].ID}, WriteOrgs: []string{n.orgs["GB"].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	gb := n.orgs["GB"].ID
+	var objs []json.RawMessage
+	for i := range 4000 { // about 1.4 MB, over the 1 MiB kept in memory
+		objs = append(objs, indicator(newID("indicator"), gb, t0, t0.Add(time.Duration(i)*time.Millisecond), strings.Repeat("y", 20)))
+	}
+	st, err := n.client("admin").AddObjects(ctx, n.base+"empty/", big, objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.SuccessCount != 4000 || len(st.Successes) != 4000 {
+		t.Errorf("status: %d successes", st.SuccessCount)
+	}
+	count := 0
+	for _, err := range n.client("admin").Manifest(ctx, n.base+"empty/", big, client.Filter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		count++
+	}
+	if count != 4000 {
+		t.Errorf("manifest lists %d objects, want 4000", count)
+	}
+	left, _ := os.ReadDir(tmp)
+	for _, e := range left {
+		if strings.HasPrefix(e.Name(), "liaison-taxii-") {
+			t.Errorf("temporary file %s left behind", e.Name())
+		}
 	}
 }
