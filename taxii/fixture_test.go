@@ -33,7 +33,7 @@ import (
 // and three collections in API root "liaison": shared (GB rw, US r),
 // secret (GB rw), drop (GB rw, FR w). API root "empty" has none.
 type node struct {
-	t                    *testing.T
+	t                    testing.TB
 	st                   *sqlite.Store
 	srv                  *httptest.Server
 	base                 string // discovery URL
@@ -43,7 +43,7 @@ type node struct {
 	shared, secret, drop string
 }
 
-func newNode(t *testing.T, cfg taxii.Config) *node {
+func newNode(t testing.TB, cfg taxii.Config) *node {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "liaison.db"))
