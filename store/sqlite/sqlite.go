@@ -57,7 +57,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout(30000)")
 		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "synchronous(FULL)") // an acknowledged write survives power loss
 		q.Add("_pragma", "foreign_keys(ON)")
 		q.Add("_pragma", "cache_size(-32000)")
 		for _, e := range extra {
