@@ -112,10 +112,10 @@ const memoryBody = 1 << 20
 
 // receive reads a whole request body and returns it for reading again.
 func receive(r io.Reader) (io.ReadCloser, error) {
-	buf := make([]byte, memoryBody)
-	n, err := io.ReadFull(r, buf)
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return io.NopCloser(bytes.NewReader(buf[:n])), nil
+	var buf bytes.Buffer
+	_, err := io.CopyN(&buf, r, memoryBody+1)
+	if err == io.EOF {
+		return io.NopCloser(&buf), nil
 	}
 	if err != nil {
 		return nil, bodyError(err)
@@ -125,7 +125,7 @@ func receive(r io.Reader) (io.ReadCloser, error) {
 		return nil, err
 	}
 	spool := &tempFile{f}
-	if _, err := f.Write(buf); err != nil {
+	if _, err := f.Write(buf.Bytes()); err != nil {
 		spool.Close()
 		return nil, err
 	}
