@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gowebpki/jcs"
 )
@@ -134,7 +131,7 @@ func (o *Object) SetCreatedBy(identityID string) error {
 	if _, ok := o.Props["created_by_ref"]; ok {
 		return fmt.Errorf("%s already has created_by_ref", o.ID)
 	}
-	if !identityPattern.MatchString(identityID) {
+	if !ValidID(identityID, "identity") {
 		return fmt.Errorf("created_by_ref %q is not an identity id", identityID)
 	}
 	v, _ := json.Marshal(identityID)
@@ -150,94 +147,47 @@ func (o *Object) SetCreatedBy(identityID string) error {
 	return nil
 }
 
-var (
-	typePattern     = regexp.MustCompile(`^([a-z][a-z0-9]*)+(-[a-z0-9]+)*-?$`)
-	uuidPattern     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`)
-	identityPattern = regexp.MustCompile(`^identity--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`)
-	propertyPattern = regexp.MustCompile(`^[a-zA-Z0-9_]{3,250}$`)
-	extKeyPattern   = regexp.MustCompile(`^([a-z][a-z0-9]*)+(-[a-z0-9]+)*-ext$`)
-)
-
-// ValidID reports whether s is a STIX identifier (type--UUID) of the given
-// type; an empty typ accepts any type.
-func ValidID(s, typ string) bool {
-	i := strings.Index(s, "--")
-	if i < 0 {
-		return false
-	}
-	t, u := s[:i], s[i+2:]
-	if typ != "" && t != typ {
-		return false
-	}
-	return typePattern.MatchString(t) && uuidPattern.MatchString(u)
-}
-
 // Parse reads one STIX 2.1 object, validates it and returns it. The error, a
 // *ValidationError, names the object id and the property at fault.
+//
+// Object.Raw is the compact form of raw (insignificant white space removed,
+// everything else byte for byte as sent); Props holds sub-slices of it.
 func Parse(raw []byte) (*Object, error) {
-	if !utf8.Valid(raw) {
-		return nil, invalid(peekID(raw), "", "is not valid UTF-8")
-	}
-	props, err := topLevel(raw)
+	buf, members, err := compactObject(make([]byte, 0, len(raw)), raw)
 	if err != nil {
 		return nil, invalid(peekID(raw), "", "%v", err)
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(raw))
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, invalid(peekID(raw), "", "is not valid JSON: %v", err)
+	props := make(map[string]json.RawMessage, len(members))
+	for _, m := range members {
+		props[m.name] = m.value
 	}
-	o := &Object{Raw: buf.Bytes(), Props: props}
-	if err := o.validate(); err != nil {
+	o := &Object{Raw: buf, Props: props}
+	if err := o.validate(members); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
-// topLevel splits a JSON object into its top-level properties, refusing
-// duplicate names (I-JSON, RFC 7493, which RFC 8785 canonical form requires).
-func topLevel(raw []byte) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("is not valid JSON: %v", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, fmt.Errorf("is not a JSON object")
-	}
-	props := make(map[string]json.RawMessage, 16)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("is not valid JSON: %v", err)
-		}
-		name := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("is not valid JSON at property %q: %v", name, err)
-		}
-		if _, dup := props[name]; dup {
-			return nil, fmt.Errorf("has property %q twice", name)
-		}
-		props[name] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("is not valid JSON: %v", err)
-	}
-	if _, err := dec.Token(); err == nil {
-		return nil, fmt.Errorf("has trailing data after the object")
-	}
-	return props, nil
-}
-
-// peekID finds the id of a malformed object for an error message, if it can.
+// peekID finds the id of a malformed object for an error message, if it can:
+// the first "id" property whose value looks like a STIX identifier.
 func peekID(raw []byte) string {
-	var v struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(raw, &v) == nil && len(v.ID) < 300 {
-		return v.ID
+	for i := 0; i < len(raw); {
+		j := bytes.Index(raw[i:], []byte(`"id"`))
+		if j < 0 {
+			return ""
+		}
+		k := i + j + 4
+		for k < len(raw) && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\n' || raw[k] == '\r' || raw[k] == ':') {
+			k++
+		}
+		if k < len(raw) && raw[k] == '"' {
+			if end := bytes.IndexByte(raw[k+1:], '"'); end >= 0 && end <= 300 {
+				if id := string(raw[k+1 : k+1+end]); ValidID(id, "") {
+					return id
+				}
+			}
+		}
+		i = k
 	}
 	return ""
 }
