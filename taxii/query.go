@@ -1,6 +1,7 @@
 package taxii
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"sort"
@@ -197,9 +198,9 @@ func parseAddedAfter(v url.Values) (time.Time, error) {
 		}
 		return time.Time{}, err
 	}
-	ts, perr := stix.ParseTimestamp(s)
-	if perr != nil {
-		return time.Time{}, invalid("added_after: %v", perr)
+	ts, err := parseTimestamp(s)
+	if err != nil {
+		return time.Time{}, invalid("added_after: %v", err)
 	}
 	return ts.Time, nil
 }
@@ -261,7 +262,7 @@ func parseVersions(v url.Values) (store.VersionFilter, error) {
 		if s == "last" || s == "first" || s == "all" {
 			return true
 		}
-		_, err := stix.ParseTimestamp(s)
+		_, err := parseTimestamp(s)
 		return err == nil
 	}, `"last", "first", "all" or a STIX timestamp such as 2016-02-21T05:02:11.123Z`)
 	if err != nil {
@@ -276,7 +277,7 @@ func parseVersions(v url.Values) (store.VersionFilter, error) {
 		case "all":
 			f.All = true
 		default:
-			ts, _ := stix.ParseTimestamp(s)
+			ts, _ := parseTimestamp(s)
 			key := ts.Key()
 			if !contains(f.At, key) {
 				f.At = append(f.At, key)
@@ -284,6 +285,15 @@ func parseVersions(v url.Values) (store.VersionFilter, error) {
 		}
 	}
 	return f, nil
+}
+
+// parseTimestamp reads a STIX timestamp from a URL parameter. A long value
+// is refused without parsing, so that the message stays short.
+func parseTimestamp(s string) (stix.Timestamp, error) {
+	if len(s) > 64 {
+		return stix.Timestamp{}, fmt.Errorf("must be a timestamp such as 2016-02-21T05:02:11.123456Z, not %s", quote(s))
+	}
+	return stix.ParseTimestamp(s)
 }
 
 // shorten cuts a name from the request to a length fit for a message.
