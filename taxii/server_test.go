@@ -786,3 +786,30 @@ func TestABodyLargerThanMemoryGoesThroughATemporaryFileThatIsRemoved(t *testing.
 		}
 	}
 }
+
+func TestAddingTheSameVersionAgainIsANoOpAndDifferentContentIsRefused(t *testing.T) {
+	n := newNode(t, taxii.Config{})
+	gb := n.orgs["GB"].ID
+	id := newID("indicator")
+	n.add("admin", n.shared, indicator(id, gb, t0, t0, "first"))
+	st, err := n.client("admin").AddObjects(ctx, n.root, n.shared, []json.RawMessage{
+		indicator(id, gb, t0, t0, "first"),
+		indicator(id, gb, t0, t0, "same version, other content"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TotalCount != 2 || st.SuccessCount != 1 || st.FailureCount != 1 {
+		t.Fatalf("status %+v", st)
+	}
+	if f := st.Failures[0]; f.ID != id || f.Version != "2003-08-12T09:00:00.000Z" || !strings.Contains(f.Message, "different content") {
+		t.Errorf("failure %+v", f)
+	}
+	objs, err := n.client("admin").GetObject(ctx, n.root, n.shared, id, client.Filter{Versions: []string{"all"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 1 || !strings.Contains(string(objs[0]), `"first"`) {
+		t.Errorf("stored versions %s", objs)
+	}
+}
