@@ -277,8 +277,11 @@ func parseVersions(v url.Values) (store.VersionFilter, error) {
 		case "all":
 			f.All = true
 		default:
+			// TimeKey, not Key: Key is "" for the zero instant
+			// (0001-01-01T00:00:00Z), which would match every object
+			// stored without a version.
 			ts, _ := parseTimestamp(s)
-			key := ts.Key()
+			key := stix.TimeKey(ts.Time)
 			if !contains(f.At, key) {
 				f.At = append(f.At, key)
 			}

@@ -41,6 +41,8 @@ func TestParseObjectQueryAcceptsWhatTheSpecificationAllows(t *testing.T) {
 			store.Query{Versions: store.VersionFilter{All: true}, WithContent: true}},
 		{"version timestamps become keys; equal instants collapse", EndpointManifest, "match[version]=2016-01-01T01:01:01.1Z,2016-01-01T01:01:01.100Z,last",
 			store.Query{Versions: store.VersionFilter{Last: true, At: []string{"2016-01-01T01:01:01.100000000Z"}}}},
+		{"the first instant of year 1 is a version like any other", EndpointObjects, "match[version]=0001-01-01T00:00:00Z",
+			store.Query{Versions: store.VersionFilter{At: []string{"0001-01-01T00:00:00.000000000Z"}}, WithContent: true}},
 		{"spec versions", EndpointObjects, "match[spec_version]=2.0,2.1",
 			store.Query{SpecVersions: []string{"2.0", "2.1"}, WithContent: true}},
 		{"added_after, limit and next", EndpointObjects, "added_after=2016-02-21T05:02:11.123456Z&limit=3&next=abc",

@@ -371,6 +371,7 @@ func TestFiltersSelectByIDTypeVersionSpecVersionAndAddedAfter(t *testing.T) {
 		{"match[version]=first,last", client.Filter{IDs: []string{ind}, Versions: []string{"first", "last"}}, []string{"v1", "v3"}},
 		{"match[version] by timestamp", client.Filter{IDs: []string{ind}, Versions: []string{ts(v2)}}, []string{"v2"}},
 		{"match[version] by timestamp with another precision", client.Filter{IDs: []string{ind}, Versions: []string{v2.Format("2006-01-02T15:04:05.000000Z")}}, []string{"v2"}},
+		{"match[version] at the zero instant selects nothing, not the unversioned SCO", client.Filter{Versions: []string{"0001-01-01T00:00:00Z"}}, nil},
 		{"match[spec_version]=2.1", client.Filter{SpecVersions: []string{"2.1"}}, []string{"198.51.100.7", "other", "v3"}},
 		{"match[spec_version]=2.0", client.Filter{SpecVersions: []string{"2.0"}}, nil},
 	}
