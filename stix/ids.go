@@ -123,26 +123,39 @@ func predefinedExtensionName(s string) bool {
 }
 
 // validLanguageTag reports whether s has the shape of an RFC 5646 language
-// tag: subtags of 1 to 8 letters or digits separated by hyphens, the first
-// made of letters only. (Whether a subtag is registered is not checked.)
+// tag: a primary language subtag of 2 or 3 letters (the only lengths the
+// registry assigns) or a private-use "x-" or grandfathered "i-" tag, then
+// subtags of 1 to 8 letters or digits, separated by hyphens. Whether the
+// subtags are registered is not checked.
 func validLanguageTag(s string) bool {
-	if s == "" {
+	first, rest, _ := strings.Cut(s, "-")
+	switch {
+	case len(first) == 1 && strings.ContainsRune("xXiI", rune(first[0])):
+		if rest == "" {
+			return false
+		}
+	case len(first) < 2 || len(first) > 3:
 		return false
 	}
-	n, first := 0, true
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == '-' {
+	for i := 0; i < len(first); i++ {
+		if c := first[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	if rest == "" {
+		return true
+	}
+	n := 0
+	for i := 0; i <= len(rest); i++ {
+		if i == len(rest) || rest[i] == '-' {
 			if n == 0 || n > 8 {
 				return false
 			}
-			n, first = 0, false
+			n = 0
 			continue
 		}
-		c := s[i]
-		switch {
-		case (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'):
-		case c >= '0' && c <= '9' && !first:
-		default:
+		c := rest[i]
+		if !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
 			return false
 		}
 		n++

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -98,6 +99,28 @@ type scanner struct {
 	dst     []byte
 	members []member
 	spans   []int
+	keys    [][]byte // names of the nested objects being read, innermost last
+}
+
+func duplicateKey(keys [][]byte) (string, bool) {
+	if len(keys) <= 32 {
+		for i := 1; i < len(keys); i++ {
+			for j := 0; j < i; j++ {
+				if bytes.Equal(keys[i], keys[j]) {
+					return string(keys[i]), true
+				}
+			}
+		}
+		return "", false
+	}
+	seen := make(map[string]struct{}, len(keys))
+	for _, k := range keys {
+		if _, ok := seen[string(k)]; ok {
+			return string(k), true
+		}
+		seen[string(k)] = struct{}{}
+	}
+	return "", false
 }
 
 func (s *scanner) skipSpace() {
@@ -155,14 +178,23 @@ func (s *scanner) object(depth int, top bool) error {
 		s.dst = append(s.dst, '}')
 		return nil
 	}
+	mark := len(s.keys)
 	for {
 		s.skipSpace()
 		if s.pos >= len(s.src) || s.src[s.pos] != '"' {
 			return s.fail("expected a property name")
 		}
+		keyStart := s.pos
 		name, err := s.str(top)
 		if err != nil {
 			return err
+		}
+		if !top {
+			key := s.src[keyStart+1 : s.pos-1]
+			if bytes.IndexByte(key, '\\') >= 0 {
+				key = []byte(unquoted(s.src[keyStart:s.pos]))
+			}
+			s.keys = append(s.keys, key)
 		}
 		s.skipSpace()
 		if s.pos >= len(s.src) || s.src[s.pos] != ':' {
@@ -187,6 +219,10 @@ func (s *scanner) object(depth int, top bool) error {
 			s.pos++
 			s.dst = append(s.dst, ',')
 		case '}':
+			if dup, ok := duplicateKey(s.keys[mark:]); ok {
+				return s.fail(fmt.Sprintf("duplicate property name %q in a nested object (I-JSON, RFC 7493)", clip(dup)))
+			}
+			s.keys = s.keys[:mark]
 			s.pos++
 			s.dst = append(s.dst, '}')
 			return nil
@@ -280,16 +316,27 @@ func (s *scanner) str(decode bool) (string, error) {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				s.pos += 2
 			case 'u':
-				if s.pos+6 > len(src) {
-					s.pos = len(src)
-					return "", s.fail("")
+				r, ok := s.hex4(s.pos + 2)
+				if !ok {
+					return "", s.fail("invalid \\u escape")
 				}
-				for _, h := range src[s.pos+2 : s.pos+6] {
-					if !isHex(h) {
-						return "", s.fail("invalid \\u escape")
+				switch {
+				case r >= 0xD800 && r <= 0xDBFF:
+					// A high surrogate must be followed by a low one:
+					// I-JSON (RFC 7493 §2.1) forbids lone surrogates.
+					lo, ok := rune(0), s.pos+7 < len(src) && src[s.pos+6] == '\\' && src[s.pos+7] == 'u'
+					if ok {
+						lo, ok = s.hex4(s.pos + 8)
 					}
+					if !ok || lo < 0xDC00 || lo > 0xDFFF {
+						return "", s.fail("unpaired surrogate in a \\u escape")
+					}
+					s.pos += 12
+				case r >= 0xDC00 && r <= 0xDFFF:
+					return "", s.fail("unpaired surrogate in a \\u escape")
+				default:
+					s.pos += 6
 				}
-				s.pos += 6
 			default:
 				s.pos++
 				return "", s.fail("invalid escape")
@@ -298,6 +345,27 @@ func (s *scanner) str(decode bool) (string, error) {
 			return "", s.fail("control character in a string")
 		}
 	}
+}
+
+// hex4 reads the four hexadecimal digits of a \\u escape at src[i:].
+func (s *scanner) hex4(i int) (rune, bool) {
+	if i+4 > len(s.src) {
+		return 0, false
+	}
+	var r rune
+	for _, h := range s.src[i : i+4] {
+		switch {
+		case h >= '0' && h <= '9':
+			r = r<<4 | rune(h-'0')
+		case h >= 'a' && h <= 'f':
+			r = r<<4 | rune(h-'a'+10)
+		case h >= 'A' && h <= 'F':
+			r = r<<4 | rune(h-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 func (s *scanner) literal(lit string) error {
@@ -337,7 +405,16 @@ func (s *scanner) number() error {
 			return s.fail("invalid number")
 		}
 	}
-	s.dst = append(s.dst, s.src[start:s.pos]...)
+	tok := s.src[start:s.pos]
+	if len(tok) > 15 || bytes.ContainsAny(tok, ".eE") {
+		// I-JSON numbers are IEEE 754 doubles; one that overflows has no
+		// canonical form (RFC 8785).
+		if f, _ := strconv.ParseFloat(string(tok), 64); math.IsInf(f, 0) {
+			s.pos = start
+			return s.fail("number out of range")
+		}
+	}
+	s.dst = append(s.dst, tok...)
 	return nil
 }
 

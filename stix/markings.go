@@ -60,6 +60,9 @@ func checkMarkingDefinition(v view) error {
 	if def != nil && !hasType {
 		return v.fail("definition_type", "is required when definition is present (STIX 2.1 §7.2.1)")
 	}
+	if _, official := tlp1[o.ID]; official && defType != "tlp" {
+		return v.fail("definition_type", "must be \"tlp\": %s is a TLP 1.0 marking definition (STIX 2.1 §7.2.1.4)", o.ID)
+	}
 	switch defType {
 	case "statement":
 		if def == nil {
@@ -84,10 +87,6 @@ func checkMarkingDefinition(v view) error {
 		}
 		if o.Created.Key() != mustKey(tlp1Created) {
 			return v.fail("created", "must be %s for the TLP 1.0 marking definitions (STIX 2.1 §7.2.1.4)", tlp1Created)
-		}
-	default:
-		if _, official := tlp1[o.ID]; official {
-			return v.fail("definition_type", "must be \"tlp\": %s is a TLP 1.0 marking definition (STIX 2.1 §7.2.1.4)", o.ID)
 		}
 	}
 	return checkTLP2(v)

@@ -262,6 +262,9 @@ func checkProp(v view, p prop) error {
 		if p.bounded && (float64(n) < p.lo || float64(n) > p.hi) {
 			return fail("must be %s, not %d", rangeText(p, "an integer"), n)
 		}
+		if n > maxInteger || n < -maxInteger {
+			return fail("must be representable as a signed 54-bit value (STIX 2.1 §2.10), not %d", n)
+		}
 	case kNumber:
 		f, ok := float(raw)
 		if !ok {
@@ -374,6 +377,9 @@ func (v view) stringList(name string, raw []byte) error {
 	}
 	return nil
 }
+
+// maxInteger bounds STIX integers (§2.10: signed 54-bit values).
+const maxInteger = 1<<53 - 1
 
 func rangeText(p prop, what string) string {
 	if p.hi == math.MaxFloat64 {
