@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"iter"
@@ -97,6 +98,68 @@ var addTests = []test{
 			} else if !stix.SameContent(it.Raw, o.Raw) {
 				t.Errorf("%s: stored content differs:\n\tgot  %s\n\twant %s", o.ID, it.Raw, o.Raw)
 			}
+		}
+	}},
+	{"the official TLP markings are stored exactly as published", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		// TLP 1.0 as STIX 2.1 section 7.2.1.4 publishes it: no created_by_ref,
+		// and none may be added, or every node would hold a different copy.
+		white := parse(t, []byte(`{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9","created":"2017-01-20T00:00:00.000Z","definition_type":"tlp","name":"TLP:WHITE","definition":{"tlp":"white"}}`))
+		red := parse(t, []byte(`{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed","created":"2017-01-20T00:00:00.000Z","definition_type":"tlp","name":"TLP:RED","definition":{"tlp":"red"}}`))
+		f.add(t, f.bob, coll, white, red)
+		if res := f.add(t, f.alice, coll, white, red); res.Unchanged != 2 {
+			t.Errorf("the same TLP markings from another organisation: unchanged %d, refused %v; want both unchanged", res.Unchanged, res.Refused)
+		}
+		items := f.all(t, coll)
+		for _, o := range []*stix.Object{white, red} {
+			if it := itemOf(items, o); it == nil {
+				t.Errorf("%s is missing", o.ID)
+			} else if !stix.SameContent(it.Raw, o.Raw) {
+				t.Errorf("%s was altered:\n\tgot  %s\n\twant %s", o.ID, it.Raw, o.Raw)
+			}
+		}
+	}},
+	{"only an object's creator publishes new versions of it", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		x := newID("indicator")
+		f.add(t, f.alice, coll, indicator(t, x, 0, 0)) // credited to A
+		takeover := indicator(t, x, 0, 1)              // would be credited to B
+		res := f.add(t, f.bob, coll, takeover, with(t, indicator(t, x, 0, 2), "created_by_ref", f.orgA.ID))
+		if res.Added != 0 || len(res.Refused) != 2 {
+			t.Errorf("new versions of A's object by B: added %d, refused %v; want both refused", res.Added, res.Refused)
+		}
+		if res := f.add(t, f.alice, coll, indicator(t, x, 0, 3)); res.Added != 1 {
+			t.Errorf("a new version by its creator: added %d, refused %v", res.Added, res.Refused)
+		}
+		wantRefs(t, "versions", f.versionsOf(t, coll, x), []string{ref(x, key(0)), ref(x, key(3))})
+
+		// A third party's object is relayed, new versions included, by anyone.
+		mitre, y := newID("identity"), newID("indicator")
+		f.add(t, f.alice, coll, with(t, indicator(t, y, 0, 0), "created_by_ref", mitre))
+		if res := f.add(t, f.bob, coll, with(t, indicator(t, y, 0, 1), "created_by_ref", mitre)); res.Added != 1 {
+			t.Errorf("a new version of a third party's object: added %d, refused %v", res.Added, res.Refused)
+		}
+	}},
+	{"a context cancelled during an add stores nothing", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		ctx, cancel := context.WithCancel(f.ctx)
+		defer cancel()
+		objs := mixed(t, 10)
+		seq := func(yield func(*stix.Object, error) bool) {
+			for i, o := range objs {
+				if i == 5 {
+					cancel()
+				}
+				if !yield(stix.Parse(o.Raw)) {
+					return
+				}
+			}
+		}
+		if _, err := f.s.AddObjects(ctx, f.bob, store.AddRequest{APIRoot: f.root, Collection: coll}, seq); err == nil {
+			t.Errorf("AddObjects succeeded although its context was cancelled")
+		}
+		if items := f.all(t, coll); len(items) != 0 {
+			t.Errorf("%d objects of a cancelled add are visible", len(items))
 		}
 	}},
 	{"objects claiming another registered organisation are refused and the rest stored", func(t *testing.T, f *fixture) {

@@ -63,6 +63,20 @@ var deleteTests = []test{
 			wantRefs(t, c.name+": the last version afterwards", f.findAll(t, f.bob, lq), wantLast)
 		}
 	}},
+	{"deleting an SCO at its date_added removes it", func(t *testing.T, f *fixture) {
+		v := f.versioned(t)
+		it := itemOf(f.all(t, v.coll), v.s)
+		if it == nil {
+			t.Fatalf("%s is missing", v.s.ID)
+		}
+		q := f.query(v.coll)
+		q.IDs = []string{v.s.ID}
+		q.Versions.At = []string{stix.TimeKey(it.DateAdded)}
+		if n, err := f.s.DeleteObject(f.ctx, f.bob, q); err != nil || n != 1 {
+			t.Errorf("DeleteObject = %d, %v; want 1 removed", n, err)
+		}
+		wantRefs(t, "what is left", f.all(t, v.coll), objRefs(v.x1, v.y, v.x3, v.x2, v.m))
+	}},
 	{"deleting what does not exist is not found", func(t *testing.T, f *fixture) {
 		v := f.versioned(t)
 		for _, c := range []struct {

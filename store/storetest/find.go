@@ -152,6 +152,16 @@ var findTests = []test{
 			}
 		}
 	}},
+	{"an SCO is found at its date_added, the version TAXII reports for it", func(t *testing.T, f *fixture) {
+		v := f.versioned(t)
+		it := itemOf(f.all(t, v.coll), v.s)
+		if it == nil {
+			t.Fatalf("%s is missing", v.s.ID)
+		}
+		q := f.query(v.coll)
+		q.Versions.At = []string{stix.TimeKey(it.DateAdded)}
+		wantRefs(t, "at the SCO's date_added", f.findAll(t, f.bob, q), objRefs(v.s))
+	}},
 	{"content comes only when asked for", func(t *testing.T, f *fixture) {
 		v := f.versioned(t)
 		q := f.query(v.coll)
@@ -318,7 +328,7 @@ var findTests = []test{
 			paged := f.findAll(t, f.bob, q)
 			checkUnique(t, paged)
 			checkStrictlyIncreasing(t, paged)
-			for _, limit := range []int{0, store.MaxPageSize + 1} {
+			for _, limit := range []int{0, -1, store.MaxPageSize + 1} {
 				q.Limit = limit
 				page, err := f.s.Find(f.ctx, f.bob, q)
 				must(t, err, "Find with limit %d", limit)

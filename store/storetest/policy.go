@@ -18,6 +18,38 @@ var policyTests = []test{
 	{"every principal reaches exactly what policy grants it", func(t *testing.T, f *fixture) {
 		rapid.Check(t, func(rt *rapid.T) { f.checkPolicy(rt) })
 	}},
+	{"a nil principal reads and changes no objects", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		o := indicator(t, newID("indicator"), 0, 0)
+		f.add(t, f.bob, coll, o)
+		statusID := uuid.NewString()
+		_, err := f.s.AddObjects(f.ctx, f.bob, store.AddRequest{APIRoot: f.root, Collection: coll, StatusID: statusID}, objects(indicator(t, newID("indicator"), 0, 0)))
+		must(t, err, "AddObjects")
+		refused := func(what string, err error) {
+			t.Helper()
+			switch liaison.ErrorCode(err) {
+			case liaison.EUNAUTHORIZED, liaison.ENOTFOUND, liaison.EFORBIDDEN:
+			default:
+				t.Errorf("%s with a nil principal: %v, want it refused", what, err)
+			}
+		}
+		page, err := f.s.Find(f.ctx, nil, f.query(coll))
+		refused("Find", err)
+		if page != nil && len(page.Items) > 0 {
+			t.Errorf("Find with a nil principal returned %d items", len(page.Items))
+		}
+		_, err = f.s.AddObjects(f.ctx, nil, store.AddRequest{APIRoot: f.root, Collection: coll}, objects(indicator(t, newID("indicator"), 0, 0)))
+		refused("AddObjects", err)
+		q := f.query(coll)
+		q.IDs, q.Versions.All = []string{o.ID}, true
+		_, err = f.s.DeleteObject(f.ctx, nil, q)
+		refused("DeleteObject", err)
+		_, err = f.s.Status(f.ctx, nil, f.root, statusID)
+		refused("Status", err)
+		if items := f.all(t, coll); len(items) != 2 {
+			t.Errorf("%d objects after the nil principal's attempts, want the 2 added before", len(items))
+		}
+	}},
 }
 
 // checkPolicy draws organisations, collections with random rights and

@@ -52,6 +52,9 @@ var bugs = []string{
 	"no-unique-names",        // duplicate organisation names are accepted
 	"delete-many",            // DeleteObject accepts several or no ids
 	"sco-version",            // an SCO reports "" as its version text
+	"anyone-versions",        // anyone may publish a new version of an object
+	"no-context",             // a cancelled context does not stop an add
+	"credit-tlp",             // the official TLP markings get a created_by_ref
 }
 
 func TestBugs(t *testing.T) {
@@ -327,7 +330,7 @@ func (r *reference) itemsOf(coll string) []*refItem {
 	return r.items[coll]
 }
 
-func (r *reference) AddObjects(_ context.Context, p *liaison.Principal, req store.AddRequest, objs iter.Seq2[*stix.Object, error]) (*store.AddResult, error) {
+func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req store.AddRequest, objs iter.Seq2[*stix.Object, error]) (*store.AddResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c, err := r.collection(p, req.APIRoot, req.Collection)
@@ -348,6 +351,9 @@ func (r *reference) AddObjects(_ context.Context, p *liaison.Principal, req stor
 			}
 			return nil, liaison.Errorf(liaison.EINVALID, "%v", err)
 		}
+		if err := ctx.Err(); err != nil && r.bug != "no-context" {
+			return nil, err
+		}
 		res.Total++
 		if req.OnProgress != nil && res.Total%1000 == 0 {
 			req.OnProgress(res.Total)
@@ -361,19 +367,24 @@ func (r *reference) AddObjects(_ context.Context, p *liaison.Principal, req stor
 				continue
 			}
 		}
-		if o.CreatedByRef == "" && r.bug != "no-credit" && (o.Kind != stix.KindSCO || r.bug == "credit-sco") {
+		if o.CreatedByRef == "" && r.bug != "no-credit" && (!policy.IsTLP(o.ID) || r.bug == "credit-tlp") && (o.Kind != stix.KindSCO || r.bug == "credit-sco") {
 			if err := o.SetCreatedBy(p.OrgID); err != nil {
 				refuse(err.Error())
 				continue
 			}
 		}
-		var same *refItem
+		var same, other *refItem
 		for _, it := range slices.Concat(existing, staged) {
 			if it.ID == o.ID && it.Version == o.Version() {
 				same = it
+			} else if it.ID == o.ID {
+				other = it
 			}
 		}
 		switch {
+		case same == nil && other != nil && parseRaw(other.Raw).CreatedByRef != o.CreatedByRef && r.bug != "anyone-versions":
+			refuse("only the creator may publish new versions")
+			continue
 		case same != nil && stix.SameContent(same.Raw, o.Raw) && r.bug != "duplicate-rows":
 			if r.bug == "unchanged-counts-added" {
 				res.Added++
@@ -437,7 +448,8 @@ func (r *reference) selected(c *liaison.Collection, q store.Query) []*refItem {
 			len(q.Types) > 0 && !slices.Contains(q.Types, it.Type),
 			len(q.SpecVersions) > 0 && !slices.Contains(q.SpecVersions, it.SpecVersion),
 			!q.AddedAfter.IsZero() && !it.DateAdded.After(q.AddedAfter) && !(r.bug == "added-after-inclusive" && it.DateAdded.Equal(q.AddedAfter)),
-			!(v.All || v.First && first[it.ID] == it || v.Last && last[it.ID] == it || slices.Contains(v.At, it.Version)):
+			!(v.All || v.First && first[it.ID] == it || v.Last && last[it.ID] == it || slices.Contains(v.At, it.Version) ||
+				it.Version == "" && slices.Contains(v.At, stix.TimeKey(it.DateAdded)) && r.bug != "sco-version"):
 			continue
 		}
 		out = append(out, it)
@@ -531,8 +543,19 @@ func (r *reference) Status(_ context.Context, p *liaison.Principal, apiRoot, id 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st, ok := r.statuses[apiRoot+"/"+id]
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
 	if !ok || (st.OrgID != p.OrgID && r.bug != "status-any-org") {
 		return nil, liaison.Errorf(liaison.ENOTFOUND, "status %s not found", id)
 	}
 	return clone(st), nil
+}
+
+func parseRaw(raw []byte) *stix.Object {
+	o, err := stix.Parse(raw)
+	if err != nil {
+		panic(err)
+	}
+	return o
 }
