@@ -169,8 +169,7 @@ var userTests = []test{
 	}},
 	{"the node organisation is read when a token is used, not when it is made", func(t *testing.T, f *fixture) {
 		p := f.user(t, f.orgA, "chief", true)
-		secret, hash := auth.NewToken()
-		_ = secret
+		_, hash := auth.NewToken()
 		must(t, f.s.CreateToken(f.ctx, &store.Token{Hash: hash, UserID: p.UserID, Label: "test", Created: time.Now().UTC()}), "CreateToken")
 		must(t, f.s.SetSetting(f.ctx, store.SettingNodeOrg, f.orgA.ID), "SetSetting node org")
 		got, err := f.s.Authenticate(f.ctx, hash)
