@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -22,8 +23,12 @@ import (
 const maxDepth = 10000
 
 type member struct {
-	name  string
-	value json.RawMessage
+	name       string
+	value      json.RawMessage
+	start, end int // value's offsets in the output while it is written
+	// Names the package does not know are gathered into one string after
+	// the scan; until then these are the name's offsets in the input.
+	nameStart, nameEnd int
 }
 
 type syntaxError struct {
@@ -45,6 +50,7 @@ func compactObject(dst, src []byte) ([]byte, []member, error) {
 		return nil, nil, errors.New("is not valid UTF-8")
 	}
 	s := scanner{src: src, dst: dst}
+	s.keys = make([][]byte, 0, 16)
 	s.skipSpace()
 	if s.pos >= len(s.src) {
 		return nil, nil, &syntaxError{"unexpected end of input", s.pos}
@@ -61,10 +67,25 @@ func compactObject(dst, src []byte) ([]byte, []member, error) {
 		return nil, nil, fmt.Errorf("has trailing data after the object (byte %d)", s.pos)
 	}
 	// Sub-slices are taken only now: appending may have moved the buffer.
+	total := 0
 	for i := range s.members {
 		m := &s.members[i]
-		start, end := s.spans[2*i], s.spans[2*i+1]
-		m.value = s.dst[start:end:end]
+		m.value = s.dst[m.start:m.end:m.end]
+		total += m.nameEnd - m.nameStart
+	}
+	if total > 0 { // one allocation for all custom names
+		var b strings.Builder
+		b.Grow(total)
+		for _, m := range s.members {
+			b.Write(src[m.nameStart:m.nameEnd])
+		}
+		names, off := b.String(), 0
+		for i := range s.members {
+			m := &s.members[i]
+			if n := m.nameEnd - m.nameStart; n > 0 {
+				m.name, off = names[off:off+n], off+n
+			}
+		}
 	}
 	if name, dup := duplicateName(s.members); dup {
 		return nil, nil, fmt.Errorf("has property %q twice", name)
@@ -98,7 +119,6 @@ type scanner struct {
 	pos     int
 	dst     []byte
 	members []member
-	spans   []int
 	keys    [][]byte // names of the nested objects being read, innermost last
 }
 
@@ -152,8 +172,7 @@ func (s *scanner) value(depth int) error {
 	case c == '[':
 		return s.array(depth + 1)
 	case c == '"':
-		_, err := s.str(false)
-		return err
+		return s.str()
 	case c == 't':
 		return s.literal("true")
 	case c == 'f':
@@ -185,15 +204,20 @@ func (s *scanner) object(depth int, top bool) error {
 			return s.fail("expected a property name")
 		}
 		keyStart := s.pos
-		name, err := s.str(top)
-		if err != nil {
+		if err := s.str(); err != nil {
 			return err
 		}
+		key := s.src[keyStart+1 : s.pos-1]
+		escaped := bytes.IndexByte(key, '\\') >= 0
+		var name string
+		switch {
+		case escaped:
+			name = unquoted(s.src[keyStart:s.pos])
+			key = []byte(name)
+		case top:
+			name = interned[string(key)] // "" until names are gathered, below
+		}
 		if !top {
-			key := s.src[keyStart+1 : s.pos-1]
-			if bytes.IndexByte(key, '\\') >= 0 {
-				key = []byte(unquoted(s.src[keyStart:s.pos]))
-			}
 			s.keys = append(s.keys, key)
 		}
 		s.skipSpace()
@@ -207,8 +231,11 @@ func (s *scanner) object(depth int, top bool) error {
 			return err
 		}
 		if top {
-			s.members = append(s.members, member{name: name})
-			s.spans = append(s.spans, start, len(s.dst))
+			m := member{name: name, start: start, end: len(s.dst)}
+			if name == "" && !escaped {
+				m.nameStart, m.nameEnd = keyStart+1, keyStart+1+len(key)
+			}
+			s.members = append(s.members, m)
 		}
 		s.skipSpace()
 		if s.pos >= len(s.src) {
@@ -276,41 +303,27 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
-// str copies a string token verbatim (escapes included) and, when decode is
-// set, also returns its decoded value.
-func (s *scanner) str(decode bool) (string, error) {
+// str copies a string token verbatim, escapes included.
+func (s *scanner) str() error {
 	start := s.pos
 	s.pos++ // '"'
-	escaped := false
 	src := s.src
 	for {
 		for s.pos < len(src) && plain[src[s.pos]] {
 			s.pos++
 		}
 		if s.pos >= len(src) {
-			return "", s.fail("")
+			return s.fail("")
 		}
 		switch c := src[s.pos]; {
 		case c == '"':
 			s.pos++
-			tok := src[start:s.pos]
-			s.dst = append(s.dst, tok...)
-			if !decode {
-				return "", nil
-			}
-			if !escaped {
-				if name, ok := interned[string(tok[1:len(tok)-1])]; ok {
-					return name, nil
-				}
-				return string(tok[1 : len(tok)-1]), nil
-			}
-			v, _ := unquote(tok)
-			return v, nil
+			s.dst = append(s.dst, src[start:s.pos]...)
+			return nil
 		case c == '\\':
-			escaped = true
 			if s.pos+1 >= len(src) {
 				s.pos++
-				return "", s.fail("")
+				return s.fail("")
 			}
 			switch src[s.pos+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -318,7 +331,7 @@ func (s *scanner) str(decode bool) (string, error) {
 			case 'u':
 				r, ok := s.hex4(s.pos + 2)
 				if !ok {
-					return "", s.fail("invalid \\u escape")
+					return s.fail("invalid \\u escape")
 				}
 				switch {
 				case r >= 0xD800 && r <= 0xDBFF:
@@ -329,20 +342,20 @@ func (s *scanner) str(decode bool) (string, error) {
 						lo, ok = s.hex4(s.pos + 8)
 					}
 					if !ok || lo < 0xDC00 || lo > 0xDFFF {
-						return "", s.fail("unpaired surrogate in a \\u escape")
+						return s.fail("unpaired surrogate in a \\u escape")
 					}
 					s.pos += 12
 				case r >= 0xDC00 && r <= 0xDFFF:
-					return "", s.fail("unpaired surrogate in a \\u escape")
+					return s.fail("unpaired surrogate in a \\u escape")
 				default:
 					s.pos += 6
 				}
 			default:
 				s.pos++
-				return "", s.fail("invalid escape")
+				return s.fail("invalid escape")
 			}
 		default:
-			return "", s.fail("control character in a string")
+			return s.fail("control character in a string")
 		}
 	}
 }
@@ -504,7 +517,7 @@ func eachMember(raw []byte, fn func(name string, v []byte) error) (bool, error) 
 	i := 1
 	for i < len(raw)-1 {
 		kend := skip(raw, i)
-		name, _ := unquote(raw[i:kend])
+		name, _ := unquoteIntern(raw[i:kend])
 		vstart := kend + 1 // ':'
 		vend := skip(raw, vstart)
 		if err := fn(name, raw[vstart:vend:vend]); err != nil {

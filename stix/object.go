@@ -96,14 +96,7 @@ func (o *Object) EffectiveSpecVersion() string {
 
 // String returns a property's value when it is a JSON string, and "" otherwise.
 func (o *Object) String(name string) string {
-	raw, ok := o.Props[name]
-	if !ok {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return ""
-	}
+	s, _ := unquote(o.Props[name])
 	return s
 }
 

@@ -188,31 +188,27 @@ func (v view) item(name string, i int, body []byte) view {
 	return view{o: v.o, body: body, base: v.prefix() + name, index: i}
 }
 
-// ts returns a timestamp property already checked by checkProps.
-func (v view) ts(name string) (Timestamp, bool) {
-	s, ok := unquote(v.get(name))
-	if !ok {
-		return Timestamp{}, false
-	}
-	t, err := ParseTimestamp(s)
-	return t, err == nil
-}
-
 // order checks that the later timestamp is not before the earlier one (or,
-// when strict, is after it), when both are present.
+// when strict, is after it), when both are present and valid.
 func (v view) order(earlier, later string, strict bool) error {
-	a, okA := v.ts(earlier)
-	b, okB := v.ts(later)
-	if !okA || !okB {
+	a, errA := parseTimestampValue(v.get(earlier))
+	b, errB := parseTimestampValue(v.get(later))
+	if errA != nil || errB != nil {
 		return nil
 	}
-	if strict && !b.Time.After(a.Time) {
-		return v.fail(later, "(%s) must be later than %s (%s)", b.Text, earlier, a.Text)
+	if strict && !b.After(a) {
+		return v.fail(later, "(%s) must be later than %s (%s)", v.text(later), earlier, v.text(earlier))
 	}
-	if b.Time.Before(a.Time) {
-		return v.fail(later, "(%s) must not be earlier than %s (%s)", b.Text, earlier, a.Text)
+	if b.Before(a) {
+		return v.fail(later, "(%s) must not be earlier than %s (%s)", v.text(later), earlier, v.text(earlier))
 	}
 	return nil
+}
+
+// text returns a string property for a message.
+func (v view) text(name string) string {
+	s, _ := unquote(v.get(name))
+	return clip(s)
 }
 
 // atLeastOne checks that one of the named properties is present.

@@ -152,8 +152,10 @@ func (o *Object) validate(members []member) error {
 // interned holds the package's own copies of the strings most objects repeat
 // (type names, property names, "2.1"), so that parsing an object does not
 // allocate a fresh "relationship" or "created_by_ref" each time.
-var interned = func() map[string]string {
-	m := make(map[string]string, 512)
+var interned = make(map[string]string, 512)
+
+func init() {
+	m := interned
 	add := func(s string) { m[s] = s }
 	for k := range specTypes {
 		add(k)
@@ -170,11 +172,12 @@ var interned = func() map[string]string {
 	}
 	for _, s := range []string{SpecVersion, "type", "spec_version", "id", "created", "modified", "created_by_ref",
 		"revoked", "labels", "confidence", "lang", "external_references", "object_marking_refs",
-		"granular_markings", "defanged", "extensions", "objects", "extension_type"} {
+		"granular_markings", "defanged", "extensions", "objects", "extension_type", "source_name", "url",
+		"external_id", "hashes", "marking_ref", "selectors", "kill_chain_name", "phase_name",
+		"MD5", "SHA-1", "SHA-256", "SHA-512", "SHA3-256", "SHA3-512", "SSDEEP", "TLSH"} {
 		add(s)
 	}
-	return m
-}()
+}
 
 // unquoteIntern is unquote returning an interned copy when there is one.
 func unquoteIntern(raw []byte) (string, bool) {
@@ -275,37 +278,52 @@ func (o *Object) externalReferences() error {
 	n := 0
 	isList, err := eachElem(raw, func(i int, r []byte) error {
 		n++
-		field := indexed("external_references", i)
-		if !isObject(r) {
-			return invalid(o.ID, field, "must be an external reference object")
-		}
-		src, isStr := unquote(memberOf(r, "source_name"))
-		if !isStr || src == "" {
-			return invalid(o.ID, field+".source_name", "is required and must be a string")
-		}
+		field := func() string { return indexed("external_references", i) }
+		var srcRaw, extRaw, hashes []byte
 		present := 0
-		for _, name := range []string{"description", "url", "external_id"} {
-			if v := memberOf(r, name); v != nil {
+		_, err := eachMember(r, func(name string, v []byte) error {
+			switch name {
+			case "source_name":
+				srcRaw = v
+			case "description", "url", "external_id":
 				if !isString(v) {
-					return invalid(o.ID, field+"."+name, "must be a string")
+					return invalid(o.ID, field()+"."+name, "must be a string")
 				}
 				present++
+				if name == "external_id" {
+					extRaw = v
+				}
+			case "hashes":
+				hashes = v
 			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if !isObject(r) {
+			return invalid(o.ID, field(), "must be an external reference object")
+		}
+		src, isStr := rawString(srcRaw)
+		if !isStr || len(src) == 0 {
+			return invalid(o.ID, field()+".source_name", "is required and must be a string")
 		}
 		if present == 0 {
-			return invalid(o.ID, field, "must have description, url or external_id besides source_name (STIX 2.1 §2.5.2)")
+			return invalid(o.ID, field(), "must have description, url or external_id besides source_name (STIX 2.1 §2.5.2)")
 		}
-		if h := memberOf(r, "hashes"); h != nil {
-			if err := checkHashes(h); err != nil {
-				return invalid(o.ID, field+".hashes"+err.at, "%s", err.msg)
+		if hashes != nil {
+			if err := checkHashes(hashes); err != nil {
+				return invalid(o.ID, field()+".hashes"+err.at, "%s", err.msg)
 			}
 		}
-		ext, hasExt := unquote(memberOf(r, "external_id"))
-		switch {
-		case src == "capec" && hasExt && !validCAPEC(ext):
-			return invalid(o.ID, field+".external_id", "must be formatted CAPEC-[id] when source_name is \"capec\", not %q", clip(ext))
-		case src == "cve" && hasExt && !validCVE(ext):
-			return invalid(o.ID, field+".external_id", "must be a CVE identifier (CVE-YYYY-NNNN) when source_name is \"cve\", not %q", clip(ext))
+		if string(src) == "capec" || string(src) == "cve" {
+			ext, hasExt := unquote(extRaw)
+			switch {
+			case string(src) == "capec" && hasExt && !validCAPEC(ext):
+				return invalid(o.ID, field()+".external_id", "must be formatted CAPEC-[id] when source_name is \"capec\", not %q", clip(ext))
+			case string(src) == "cve" && hasExt && !validCVE(ext):
+				return invalid(o.ID, field()+".external_id", "must be a CVE identifier (CVE-YYYY-NNNN) when source_name is \"cve\", not %q", clip(ext))
+			}
 		}
 		return nil
 	})
