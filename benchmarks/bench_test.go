@@ -465,4 +465,3 @@ func BenchmarkImport(b *testing.B) {
 		})
 	}
 }
-

@@ -6,6 +6,7 @@
 package policy
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/liaison-intel/liaison"
@@ -52,6 +53,19 @@ func MayWrite(p *liaison.Principal, obj *stix.Object, orgs Registry) error {
 	if obj.Type == "identity" && obj.ID != p.OrgID && orgs.IsOrganisation(obj.ID) {
 		return &stix.ValidationError{ObjectID: obj.ID, Field: "id",
 			Reason: "is the identity of another organisation of this node; only that organisation may publish it"}
+	}
+	return nil
+}
+
+// MayPublishVersion decides whether obj may be stored as a new version of an
+// object whose stored versions were created by storedCreator. STIX gives
+// only an object's creator the right to version it (STIX 2.1 section 3.6);
+// others add their own sightings, notes or opinions instead. This also
+// keeps federated nodes from editing each other's objects in a loop.
+func MayPublishVersion(obj *stix.Object, storedCreator string) error {
+	if obj.CreatedByRef != storedCreator {
+		return &stix.ValidationError{ObjectID: obj.ID, Field: "created_by_ref",
+			Reason: fmt.Sprintf("differs from the stored versions (%q); only the creator may publish new versions", storedCreator)}
 	}
 	return nil
 }

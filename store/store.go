@@ -58,19 +58,26 @@ type Store interface {
 
 	// AddObjects adds objects to a collection in one transaction: either all
 	// accepted objects are stored, or (on a returned error) none is. Objects
-	// that fail policy or conflict with a stored object are refused one by one
-	// and reported in the result; they do not abort the rest. An object that
-	// is already stored with the same content counts as added (a no-op).
-	// An error from the sequence aborts the whole add.
+	// that fail policy (policy.MayWrite, policy.MayPublishVersion) or conflict
+	// with a stored object (same id and version, or for unversioned objects
+	// the same id, with other content) are refused one by one and reported
+	// in the result; they do not abort the rest. An object already stored
+	// with the same content (RFC 8785 canonical form) counts as Unchanged: a
+	// no-op that keeps its date_added. SDOs, SROs and meta objects without
+	// created_by_ref get the principal's organisation (never SCOs, which have
+	// no such property, nor the official TLP marking definitions). An error
+	// from the sequence aborts the whole add and is returned unchanged.
 	AddObjects(ctx context.Context, p *liaison.Principal, req AddRequest, objs iter.Seq2[*stix.Object, error]) (*AddResult, error)
 
 	// Find returns one page of a collection's objects (or manifest entries,
 	// or versions) matching q that p may read.
 	Find(ctx context.Context, p *liaison.Principal, q Query) (*Page, error)
 
-	// DeleteObject removes the versions of one object matching the filter
-	// from a collection, and reports how many were removed; ENOTFOUND when
-	// none matched.
+	// DeleteObject removes the versions of one object (q.IDs holds exactly
+	// one id) matching q's version and spec_version filters from a
+	// collection, and reports how many were removed; ENOTFOUND when none
+	// matched. As everywhere, a zero VersionFilter means "last": a caller
+	// deleting every version says All. It needs write access.
 	DeleteObject(ctx context.Context, p *liaison.Principal, q Query) (int, error)
 
 	// Status returns a TAXII status resource, ENOTFOUND unless p's

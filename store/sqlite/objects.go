@@ -237,10 +237,8 @@ func (w *writer) add(o *stix.Object, dateAdded int64) (bool, int64, error) {
 			return false, 0, liaison.Errorf(liaison.ECONFLICT,
 				"%s: a different object with this id is already stored, and %s objects are not versioned", o.ID, o.Type)
 		}
-		if v.createdBy != o.CreatedByRef {
-			return false, 0, liaison.Errorf(liaison.EINVALID,
-				"%s: property \"created_by_ref\" differs from the stored versions (%q); only the creator may publish new versions",
-				o.ID, v.createdBy)
+		if err := policy.MayPublishVersion(o, v.createdBy); err != nil {
+			return false, 0, liaison.Errorf(liaison.EINVALID, "%s", err.Error())
 		}
 		if v.version > version {
 			isLast = false
