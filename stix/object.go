@@ -174,7 +174,8 @@ func peekID(raw []byte) string {
 			k++
 		}
 		if k < len(raw) && raw[k] == '"' {
-			if end := bytes.IndexByte(raw[k+1:], '"'); end >= 0 && end <= 300 {
+			window := raw[k+1 : min(len(raw), k+302)]
+			if end := bytes.IndexByte(window, '"'); end >= 0 {
 				if id := string(raw[k+1 : k+1+end]); ValidID(id, "") {
 					return id
 				}

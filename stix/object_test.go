@@ -336,3 +336,29 @@ func TestValidationErrorMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestParseBoundsTheWorkOfGranularMarkingSelectors(t *testing.T) {
+	labels := make([]string, 20000)
+	for i := range labels {
+		labels[i] = "l"
+	}
+	selectors := make([]string, 2000)
+	for i := range selectors {
+		selectors[i] = "labels.[19999]"
+	}
+	input := build(t, examples["indicator"], map[string]any{
+		"labels":            labels,
+		"granular_markings": []any{map[string]any{"lang": "en", "selectors": selectors}},
+	})
+	field, ve := refusedField(t, input)
+	if field != "granular_markings[0].selectors" {
+		t.Fatalf("refused %q (%v), want granular_markings[0].selectors", field, ve)
+	}
+	few := build(t, examples["indicator"], map[string]any{
+		"labels":            labels,
+		"granular_markings": []any{map[string]any{"lang": "en", "selectors": selectors[:10]}},
+	})
+	if field, ve := refusedField(t, few); field != "" {
+		t.Fatalf("a few selectors refused: %v", ve)
+	}
+}

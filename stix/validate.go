@@ -2,6 +2,7 @@ package stix
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 )
 
@@ -394,6 +395,9 @@ func (o *Object) granularMarkings() error {
 		return nil
 	}
 	var gms []GranularMarking
+	// Resolving selectors walks the object; a budget proportional to its
+	// size keeps a hostile list of selectors from costing quadratic time.
+	budget := 16*len(o.Raw) + 1<<16
 	isList, err := eachElem(raw, func(i int, m []byte) error {
 		field := indexed("granular_markings", i)
 		if !isObject(m) {
@@ -406,7 +410,11 @@ func (o *Object) granularMarkings() error {
 			if !isStr || sel == "" {
 				return invalid(o.ID, indexed(field+".selectors", j), "must be a non-empty string")
 			}
-			if why := o.resolveSelector(sel); why != "" {
+			why, cost := o.resolveSelector(sel)
+			if budget -= cost; budget < 0 {
+				return invalid(o.ID, field+".selectors", "are too many or too deep to check")
+			}
+			if why != "" {
 				return invalid(o.ID, indexed(field+".selectors", j), "%q %s (STIX 2.1 §7.2.3.1)", clip(sel), why)
 			}
 			g.Selectors = append(g.Selectors, sel)
@@ -452,21 +460,24 @@ func (o *Object) granularMarkings() error {
 }
 
 // resolveSelector follows a granular-marking selector through the object and
-// says why it does not select anything ("" when it does). Selectors are
-// property names, dictionary keys and [index] components separated by dots,
-// and must refer to content present on the object (§7.2.3.1).
-func (o *Object) resolveSelector(sel string) string {
+// says why it does not select anything ("" when it does), and how many bytes
+// it looked at. Selectors are property names, dictionary keys and [index]
+// components separated by dots, and must refer to content present on the
+// object (§7.2.3.1).
+func (o *Object) resolveSelector(sel string) (why string, cost int) {
 	parts := strings.Split(sel, ".")
 	first, ok := o.Props[parts[0]]
 	if !ok {
-		return "does not refer to a property of the object"
+		return "does not refer to a property of the object", len(sel)
 	}
 	cur := []byte(first)
+	cost = len(sel)
 	for _, part := range parts[1:] {
+		cost += len(cur)
 		if strings.HasPrefix(part, "[") && strings.HasSuffix(part, "]") {
 			idx := part[1 : len(part)-1]
 			if !allDigits(idx) || len(idx) > 9 {
-				return "has an invalid list index " + part
+				return "has an invalid list index " + part, cost
 			}
 			want := 0
 			for _, c := range idx {
@@ -476,29 +487,33 @@ func (o *Object) resolveSelector(sel string) string {
 			isList, _ := eachElem(cur, func(i int, v []byte) error {
 				if i == want {
 					found = v
+					return errFound
 				}
 				return nil
 			})
 			if !isList {
-				return "indexes something that is not a list"
+				return "indexes something that is not a list", cost
 			}
 			if found == nil {
-				return "indexes past the end of a list"
+				return "indexes past the end of a list", cost
 			}
 			cur = found
 			continue
 		}
 		if !isObject(cur) {
-			return "names a property of something that is not an object"
+			return "names a property of something that is not an object", cost
 		}
 		next := memberOf(cur, part)
 		if next == nil {
-			return "does not refer to content present on the object"
+			return "does not refer to content present on the object", cost
 		}
 		cur = next
 	}
-	return ""
+	return "", cost
 }
+
+// errFound stops an iteration early.
+var errFound = errors.New("found")
 
 func (o *Object) extensions() error {
 	raw, ok := o.Props["extensions"]
