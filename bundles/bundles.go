@@ -64,11 +64,12 @@ func Import(ctx context.Context, st store.Store, p *liaison.Principal, apiRoot, 
 			if err != nil {
 				var ve *stix.ValidationError
 				if errors.As(err, &ve) {
-					res.Refused = append(res.Refused, Refusal{ID: ve.ObjectID, Reason: err.Error()})
-					continue
+					err = &store.Refusal{Detail: store.Detail{ID: ve.ObjectID, Message: err.Error()}}
 				}
-				yield(nil, err)
-				return
+				if !yield(nil, err) {
+					return
+				}
+				continue
 			}
 			if !yield(o, nil) {
 				return

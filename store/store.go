@@ -65,8 +65,11 @@ type Store interface {
 	// with the same content (RFC 8785 canonical form) counts as Unchanged: a
 	// no-op that keeps its date_added. SDOs, SROs and meta objects without
 	// created_by_ref get the principal's organisation (never SCOs, which have
-	// no such property, nor the official TLP marking definitions). An error
-	// from the sequence aborts the whole add and is returned unchanged.
+	// no such property, nor the official TLP marking definitions). The
+	// sequence may yield a *Refusal for an object refused before the store
+	// (it failed to parse): it is counted and reported like the store's own
+	// refusals, in the result and the status. Any other error from the
+	// sequence aborts the whole add and is returned unchanged.
 	AddObjects(ctx context.Context, p *liaison.Principal, req AddRequest, objs iter.Seq2[*stix.Object, error]) (*AddResult, error)
 
 	// Find returns one page of a collection's objects (or manifest entries,
@@ -119,6 +122,13 @@ type AddResult struct {
 	Successes []Detail // only with KeepDetails
 	Requested time.Time
 }
+
+// Refusal is yielded by an AddObjects sequence in place of an object that
+// was refused before it reached the store (a *stix.ValidationError from
+// parsing); the store records it and goes on.
+type Refusal struct{ Detail }
+
+func (r *Refusal) Error() string { return r.Message }
 
 // Detail is one object's outcome, as a TAXII status-details record.
 type Detail struct {

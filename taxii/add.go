@@ -57,7 +57,6 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request) {
 	}
 	defer body.Close()
 	env := newEnvelopeReader(body)
-	var refused []store.Detail
 	var bodyErr error
 	objects := func(yield func(*stix.Object, error) bool) {
 		for {
@@ -72,7 +71,9 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request) {
 			}
 			obj, err := stix.Parse(raw)
 			if err != nil {
-				refused = append(refused, refusal(raw, err))
+				if !yield(nil, &store.Refusal{Detail: refusal(raw, err)}) {
+					return
+				}
 				continue
 			}
 			if !yield(obj, nil) {
@@ -89,16 +90,15 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	failures := append(refused, res.Refused...)
 	status := statusResource{
 		ID:               req.StatusID,
 		Status:           "complete",
 		RequestTimestamp: stix.FormatTimestamp(requestTime(res.Requested)),
-		TotalCount:       len(refused) + res.Total,
+		TotalCount:       res.Total,
 		SuccessCount:     res.Added + res.Unchanged,
 		Successes:        nonNil(res.Successes),
-		FailureCount:     len(failures),
-		Failures:         nonNil(failures),
+		FailureCount:     len(res.Refused),
+		Failures:         nonNil(res.Refused),
 		Pendings:         []store.Detail{},
 	}
 	if err := writeJSON(w, http.StatusAccepted, status); err != nil {

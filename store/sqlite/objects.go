@@ -62,7 +62,13 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 	}
 	for o, err := range objs {
 		if err != nil {
-			return nil, err
+			var r *store.Refusal
+			if !errors.As(err, &r) {
+				return nil, err
+			}
+			res.Total++
+			res.Refused = append(res.Refused, r.Detail)
+			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err

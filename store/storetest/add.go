@@ -366,6 +366,28 @@ var addTests = []test{
 		sameError(t, "Status", errOther, id, errMissing, missing)
 		_, err = f.s.Status(f.ctx, f.alice, "api2", id)
 		wantCode(t, err, liaison.ENOTFOUND, "Status asked for under another API root")
+	}},	{"refusals yielded by the sequence are counted, recorded and do not abort the add", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		ok := indicator(t, newID("indicator"), 0, 0)
+		pre := &store.Refusal{Detail: store.Detail{ID: newID("indicator"), Version: "2026-01-01T00:00:00.000Z", Message: "property \"created\" is required"}}
+		seq := func(yield func(*stix.Object, error) bool) {
+			if !yield(nil, pre) {
+				return
+			}
+			yield(ok, nil)
+		}
+		id := uuid.NewString()
+		res, err := f.s.AddObjects(f.ctx, f.alice, store.AddRequest{APIRoot: f.root, Collection: coll, StatusID: id, KeepDetails: true}, seq)
+		must(t, err, "AddObjects")
+		if res.Total != 2 || res.Added != 1 || len(res.Refused) != 1 || res.Refused[0] != pre.Detail {
+			t.Errorf("AddResult = total %d, added %d, refused %+v; want 2, 1 and the yielded refusal", res.Total, res.Added, res.Refused)
+		}
+		st, err := f.s.Status(f.ctx, f.alice, f.root, id)
+		must(t, err, "Status")
+		if st.Total != 2 || len(st.Failures) != 1 || st.Failures[0] != pre.Detail {
+			t.Errorf("Status = total %d, failures %+v; want 2 and the yielded refusal", st.Total, st.Failures)
+		}
+		wantRefs(t, "Find", f.all(t, coll), objRefs(ok))
 	}},
 }
 
