@@ -366,7 +366,7 @@ var addTests = []test{
 		sameError(t, "Status", errOther, id, errMissing, missing)
 		_, err = f.s.Status(f.ctx, f.alice, "api2", id)
 		wantCode(t, err, liaison.ENOTFOUND, "Status asked for under another API root")
-	}},	{"refusals yielded by the sequence are counted, recorded and do not abort the add", func(t *testing.T, f *fixture) {
+	}}, {"refusals yielded by the sequence are counted, recorded and do not abort the add", func(t *testing.T, f *fixture) {
 		coll := f.shared(t)
 		ok := indicator(t, newID("indicator"), 0, 0)
 		pre := &store.Refusal{Detail: store.Detail{ID: newID("indicator"), Version: "2026-01-01T00:00:00.000Z", Message: "property \"created\" is required"}}
