@@ -545,7 +545,9 @@ var typeRules = map[string]typeRule{
 		aString("configuration_version"), aStringList("modules"), aString("analysis_engine_version"),
 		aString("analysis_definition_version"), aTimestamp("submitted"), aTimestamp("analysis_started"),
 		aTimestamp("analysis_ended"), aString("result_name"), aString("result"),
-		aRefList("analysis_sco_refs", refSCO), aRef("sample_ref", refTo("file", "network-traffic", "artifact")),
+		// The property text speaks of cyber-observables, but the embedded
+		// relationship table types the list "STIX Object"; no MUST.
+		aRefList("analysis_sco_refs", refAnyObject), aRef("sample_ref", refTo("file", "network-traffic", "artifact")),
 	}, extra: func(v view) error {
 		return v.atLeastOne("STIX 2.1 §4.12", "result", "analysis_sco_refs")
 	}},
