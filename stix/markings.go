@@ -28,10 +28,10 @@ var tlp2 = map[string]string{
 	"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": "red",
 }
 
-// TLPLevel returns the TLP level ("clear", "green", "amber", "amber+strict",
+// tlpLevel returns the TLP level ("clear", "green", "amber", "amber+strict",
 // "red", or the TLP 1.0 "white") of a standard TLP marking-definition id, and
 // false for any other id.
-func TLPLevel(markingID string) (level string, v2 bool, ok bool) {
+func tlpLevel(markingID string) (level string, v2 bool, ok bool) {
 	if l, ok := tlp2[markingID]; ok {
 		return l, true, true
 	}

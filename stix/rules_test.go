@@ -360,9 +360,9 @@ func TestTLPLevelNamesTheStandardMarkings(t *testing.T) {
 		{"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "white", false, true},
 		{idMarking, "", false, false},
 	} {
-		level, v2, ok := TLPLevel(tc.id)
+		level, v2, ok := tlpLevel(tc.id)
 		if level != tc.level || v2 != tc.v2 || ok != tc.ok {
-			t.Errorf("TLPLevel(%s) = %q, %v, %v; want %q, %v, %v", tc.id, level, v2, ok, tc.level, tc.v2, tc.ok)
+			t.Errorf("tlpLevel(%s) = %q, %v, %v; want %q, %v, %v", tc.id, level, v2, ok, tc.level, tc.v2, tc.ok)
 		}
 	}
 }
