@@ -28,19 +28,6 @@ var tlp2 = map[string]string{
 	"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": "red",
 }
 
-// tlpLevel returns the TLP level ("clear", "green", "amber", "amber+strict",
-// "red", or the TLP 1.0 "white") of a standard TLP marking-definition id, and
-// false for any other id.
-func tlpLevel(markingID string) (level string, v2 bool, ok bool) {
-	if l, ok := tlp2[markingID]; ok {
-		return l, true, true
-	}
-	if l, ok := tlp1[markingID]; ok {
-		return l, false, true
-	}
-	return "", false, false
-}
-
 // checkMarkingDefinition applies §7.2.1: without extensions a marking
 // definition has definition_type and definition; statement and TLP
 // definitions have their fixed shapes; and TLP markings, 1.0 or 2.0, are only

@@ -348,25 +348,6 @@ func TestMetaObjectRules(t *testing.T) {
 	})
 }
 
-func TestTLPLevelNamesTheStandardMarkings(t *testing.T) {
-	for _, tc := range []struct {
-		id    string
-		level string
-		v2    bool
-		ok    bool
-	}{
-		{"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", "clear", true, true},
-		{"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", "amber+strict", true, true},
-		{"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "white", false, true},
-		{idMarking, "", false, false},
-	} {
-		level, v2, ok := tlpLevel(tc.id)
-		if level != tc.level || v2 != tc.v2 || ok != tc.ok {
-			t.Errorf("tlpLevel(%s) = %q, %v, %v; want %q, %v, %v", tc.id, level, v2, ok, tc.level, tc.v2, tc.ok)
-		}
-	}
-}
-
 func TestValidationErrorsNameTheObjectAndTheField(t *testing.T) {
 	input := build(t, examples["relationship"], map[string]any{"target_ref": idMarking})
 	_, err := Parse(input)
