@@ -79,7 +79,7 @@ func (o *Object) Versioned() bool {
 // with neither (SCOs; a TAXII server reports their date_added instead). Keys
 // compare as the instants they denote (see Timestamp.Key).
 func (o *Object) Version() string {
-	if !o.Modified.Time.IsZero() {
+	if o.Modified.Text != "" {
 		return o.Modified.Key()
 	}
 	return o.Created.Key()

@@ -121,7 +121,7 @@ func (t Timestamp) MillisecondPrecise() bool {
 // timestamps compare as the instants do, and two texts that denote the same
 // instant ("…27.1Z", "…27.100Z") have the same key.
 func (t Timestamp) Key() string {
-	if t.Time.IsZero() {
+	if t.Text == "" && t.Time.IsZero() {
 		return ""
 	}
 	return t.Time.UTC().Format(keyLayout)

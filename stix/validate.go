@@ -88,7 +88,7 @@ func (o *Object) validate(members []member) error {
 	if err := o.timestamp("modified", &o.Modified, needsModified); err != nil {
 		return err
 	}
-	if !o.Modified.Time.IsZero() && !o.Created.Time.IsZero() && o.Modified.Time.Before(o.Created.Time) {
+	if o.Modified.Text != "" && o.Created.Text != "" && o.Modified.Time.Before(o.Created.Time) {
 		return invalid(id, "modified", "(%s) must not be earlier than created (%s)", o.Modified.Text, o.Created.Text)
 	}
 

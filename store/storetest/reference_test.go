@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"iter"
 	"os"
 	"slices"
@@ -345,6 +346,12 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 	var staged []*refItem
 	batchDate := r.dateAdded()
 	for o, err := range objs {
+		var refusal *store.Refusal
+		if errors.As(err, &refusal) {
+			res.Total++
+			res.Refused = append(res.Refused, refusal.Detail)
+			continue
+		}
 		if err != nil {
 			if r.bug == "no-transaction" {
 				r.commit(c.ID, staged)
