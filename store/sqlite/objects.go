@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"iter"
 	"strings"
 	"time"
@@ -179,11 +180,11 @@ func newWriter(ctx context.Context, tx *sql.Tx, cid int64) (*writer, error) {
 		st, err = tx.PrepareContext(ctx, q)
 		return st
 	}
-	w.versions = prep("SELECT seq, version, created_by, is_first, is_last, date_added, raw FROM objects WHERE cid = ? AND id = ?")
-	w.insert = prep(`INSERT INTO objects (cid, id, version, type, spec_version, created_by, date_added, is_first, is_last, raw)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	w.clearLast = prep("UPDATE objects SET is_last = 0 WHERE cid = ? AND id = ? AND is_last = 1")
-	w.clearFirst = prep("UPDATE objects SET is_first = 0 WHERE cid = ? AND id = ? AND is_first = 1")
+	w.versions = prep("SELECT seq, version, created_by, is_first, is_last, date_added, raw FROM objects WHERE cid = ? AND id_key = ? AND id = ?")
+	w.insert = prep(`INSERT INTO objects (cid, id, id_key, version, type, spec_version, created_by, date_added, is_first, is_last, raw)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	w.clearLast = prep("UPDATE objects SET is_last = 0 WHERE cid = ? AND id_key = ? AND id = ? AND is_last = 1")
+	w.clearFirst = prep("UPDATE objects SET is_first = 0 WHERE cid = ? AND id_key = ? AND id = ? AND is_first = 1")
 	if err != nil {
 		w.close()
 		return nil, err
@@ -208,7 +209,8 @@ type storedVersion struct {
 // add stores one object unless the same version is there already. It
 // returns whether a row was written and the date_added of the stored version.
 func (w *writer) add(o *stix.Object, dateAdded int64) (bool, int64, error) {
-	rows, err := w.versions.QueryContext(w.ctx, w.cid, o.ID)
+	key := idKey(o.ID)
+	rows, err := w.versions.QueryContext(w.ctx, w.cid, key, o.ID)
 	if err != nil {
 		return false, 0, err
 	}
@@ -254,16 +256,16 @@ func (w *writer) add(o *stix.Object, dateAdded int64) (bool, int64, error) {
 		}
 	}
 	if isLast && len(existing) > 0 {
-		if _, err := w.clearLast.ExecContext(w.ctx, w.cid, o.ID); err != nil {
+		if _, err := w.clearLast.ExecContext(w.ctx, w.cid, key, o.ID); err != nil {
 			return false, 0, err
 		}
 	}
 	if isFirst && len(existing) > 0 {
-		if _, err := w.clearFirst.ExecContext(w.ctx, w.cid, o.ID); err != nil {
+		if _, err := w.clearFirst.ExecContext(w.ctx, w.cid, key, o.ID); err != nil {
 			return false, 0, err
 		}
 	}
-	if _, err := w.insert.ExecContext(w.ctx, w.cid, o.ID, version, o.Type, o.EffectiveSpecVersion(), o.CreatedByRef,
+	if _, err := w.insert.ExecContext(w.ctx, w.cid, o.ID, key, version, o.Type, o.EffectiveSpecVersion(), o.CreatedByRef,
 		dateAdded, isFirst, isLast, []byte(o.Raw)); err != nil {
 		return false, 0, err
 	}
@@ -344,6 +346,10 @@ func filter(cid int64, q store.Query) (string, []any) {
 		}
 	}
 	if len(q.IDs) > 0 {
+		b.WriteString(" AND id_key IN (" + placeholders(len(q.IDs)) + ")")
+		for _, id := range q.IDs {
+			args = append(args, idKey(id))
+		}
 		in("id", q.IDs)
 	}
 	if len(q.Types) > 0 {
@@ -434,9 +440,9 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 	// Recompute first and last among the versions that remain.
 	if _, err := tx.ExecContext(ctx, `
 UPDATE objects SET
-  is_first = (version = (SELECT min(version) FROM objects o2 WHERE o2.cid = objects.cid AND o2.id = objects.id)),
-  is_last  = (version = (SELECT max(version) FROM objects o2 WHERE o2.cid = objects.cid AND o2.id = objects.id))
-WHERE cid = ? AND id = ?`, cid, q.IDs[0]); err != nil {
+  is_first = (version = (SELECT min(version) FROM objects o2 WHERE o2.cid = objects.cid AND o2.id_key = objects.id_key AND o2.id = objects.id)),
+  is_last  = (version = (SELECT max(version) FROM objects o2 WHERE o2.cid = objects.cid AND o2.id_key = objects.id_key AND o2.id = objects.id))
+WHERE cid = ? AND id_key = ? AND id = ?`, cid, idKey(q.IDs[0]), q.IDs[0]); err != nil {
 		return 0, err
 	}
 	return int(n), tx.Commit()
@@ -468,4 +474,12 @@ FROM statuses WHERE id = ? AND api_root = ? AND org_id = ?`, id, apiRoot, p.OrgI
 		return nil, fmt.Errorf("status %s: %w", id, err)
 	}
 	return &st, nil
+}
+
+// idKey is the indexed stand-in for an object id: the first 8 bytes of its
+// FNV-1a hash. Collisions are harmless (every query also compares the id).
+func idKey(id string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return int64(h.Sum64())
 }

@@ -66,6 +66,7 @@ CREATE TABLE objects (
 	seq          INTEGER PRIMARY KEY,
 	cid          INTEGER NOT NULL,
 	id           TEXT NOT NULL,
+	id_key       INTEGER NOT NULL,     -- idKey(id): a compact hash that keeps the id index small
 	version      TEXT NOT NULL,        -- stix.Object.Version(): '' when unversioned without created
 	type         TEXT NOT NULL,
 	spec_version TEXT NOT NULL,
@@ -75,7 +76,11 @@ CREATE TABLE objects (
 	is_last      INTEGER NOT NULL,
 	raw          BLOB NOT NULL
 ) STRICT;
-CREATE UNIQUE INDEX objects_version ON objects (cid, id, version);
+-- Lookups by id go through the 8-byte hash: an index of the full ids is
+-- several times larger and, ids being random, its pages fall out of cache
+-- once a node holds a million objects. Rows are checked against the id
+-- itself. (cid, id, version) is unique; the single writer enforces it.
+CREATE INDEX objects_id ON objects (cid, id_key);
 CREATE INDEX objects_added ON objects (cid, date_added);
 CREATE INDEX objects_last ON objects (cid, date_added) WHERE is_last = 1;
 CREATE INDEX objects_type ON objects (cid, type, date_added);

@@ -59,7 +59,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(FULL)") // an acknowledged write survives power loss
 		q.Add("_pragma", "foreign_keys(ON)")
-		q.Add("_pragma", "cache_size(-32000)")
 		for _, e := range extra {
 			k, v, _ := strings.Cut(e, "=")
 			q.Add(k, v)
@@ -70,13 +69,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	s.write, err = sql.Open("sqlite", dsn("_txlock=immediate"))
+	// The writer's page cache holds the id index of a large node (64 MiB);
+	// readers stream pages in date_added order and need less.
+	s.write, err = sql.Open("sqlite", dsn("_txlock=immediate", "_pragma=cache_size(-65536)"))
 	if err != nil {
 		return nil, err
 	}
 	s.write.SetMaxOpenConns(1)
 	s.write.SetConnMaxIdleTime(0)
-	s.read, err = sql.Open("sqlite", dsn("_pragma=query_only(ON)"))
+	s.read, err = sql.Open("sqlite", dsn("_pragma=query_only(ON)", "_pragma=cache_size(-16384)"))
 	if err != nil {
 		s.write.Close()
 		return nil, err
