@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-intel/liaison/bundles"
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
+	"github.com/liaison-intel/liaison/store/sqlite"
 )
 
 // ImportCmd imports bundles.
@@ -29,19 +30,12 @@ type ImportCmd struct {
 }
 
 func (c *ImportCmd) Run(ctx context.Context, g *Globals) error {
-	st, err := openNode(ctx, g)
+	t, err := openTarget(ctx, g, c.APIRoot, c.Collection, c.As)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	root, coll, err := target(ctx, st, c.APIRoot, c.Collection)
-	if err != nil {
-		return err
-	}
-	p, err := principal(ctx, st, c.As)
-	if err != nil {
-		return err
-	}
+	defer t.st.Close()
+	st, root, coll, p := t.st, t.root, t.coll, t.p
 	files := c.Files
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -131,19 +125,12 @@ type ExportCmd struct {
 }
 
 func (c *ExportCmd) Run(ctx context.Context, g *Globals) error {
-	st, err := openNode(ctx, g)
+	t, err := openTarget(ctx, g, c.APIRoot, c.Collection, c.As)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	root, coll, err := target(ctx, st, c.APIRoot, c.Collection)
-	if err != nil {
-		return err
-	}
-	p, err := principal(ctx, st, c.As)
-	if err != nil {
-		return err
-	}
+	defer t.st.Close()
+	st, root, coll, p := t.st, t.root, t.coll, t.p
 	q := store.Query{APIRoot: root, Collection: coll, IDs: c.ID, Types: c.Type, SpecVersions: c.SpecVersion}
 	for _, v := range strings.Split(c.Version, ",") {
 		switch v = strings.TrimSpace(v); v {
@@ -183,6 +170,30 @@ func (c *ExportCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	slog.Info("exported", "objects", n, "collection", coll)
 	return nil
+}
+
+// transferTarget is what import and export work on: the store, the
+// collection and the principal acting.
+type transferTarget struct {
+	st         *sqlite.Store
+	root, coll string
+	p          *liaison.Principal
+}
+
+func openTarget(ctx context.Context, g *Globals, root, coll, as string) (*transferTarget, error) {
+	st, err := openNode(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	t := &transferTarget{st: st}
+	if t.root, t.coll, err = target(ctx, st, root, coll); err == nil {
+		t.p, err = principal(ctx, st, as)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return t, nil
 }
 
 // target resolves the API root and collection a command works on.
