@@ -110,7 +110,7 @@ func TestTheLadderKnowsItsLevels(t *testing.T) {
 	if a >= b || DefaultLadder.Lowest() != "UNCLASSIFIED" || DefaultLadder.Highest() != "TOP SECRET" {
 		t.Error("ladder order")
 	}
-	if !IsTLP(TLP2AmberStrict) || IsTLP("marking-definition--00000000-0000-4000-8000-000000000000") {
+	if !IsTLP(stix.TLP2AmberStrict) || IsTLP("marking-definition--00000000-0000-4000-8000-000000000000") {
 		t.Error("IsTLP")
 	}
 }

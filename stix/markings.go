@@ -6,10 +6,42 @@ import "strings"
 // exactly these four objects; other instances of the TLP marking type MUST
 // NOT be created.
 var tlp1 = map[string]string{
-	"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "white",
-	"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": "green",
-	"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": "amber",
-	"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "red",
+	TLP1White: "white",
+	TLP1Green: "green",
+	TLP1Amber: "amber",
+	TLP1Red:   "red",
+}
+
+// The official ids of the TLP marking definitions: TLP 1.0 (STIX 2.1
+// §7.2.1.4) and TLP 2.0 (the FIRST/OASIS extension). Every tool knows them by
+// these ids; no other TLP marking definition may be created.
+const (
+	TLP1White = "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"
+	TLP1Green = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
+	TLP1Amber = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
+	TLP1Red   = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"
+
+	TLP2Clear       = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+	TLP2Green       = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+	TLP2Amber       = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+	TLP2AmberStrict = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
+	TLP2Red         = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+)
+
+// TLPLevel returns the TLP level of an official TLP marking definition, in
+// TLP 2.0 words ("clear", "green", "amber", "amber+strict", "red"; TLP 1.0
+// WHITE is CLEAR), and false for any other id.
+func TLPLevel(id string) (string, bool) {
+	if level, ok := tlp2[id]; ok {
+		return level, true
+	}
+	if level, ok := tlp1[id]; ok {
+		if level == "white" {
+			return "clear", true
+		}
+		return level, true
+	}
+	return "", false
 }
 
 // tlp1Created is the created timestamp of the four TLP 1.0 definitions.
@@ -21,11 +53,11 @@ const TLP2Extension = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88
 
 // The official TLP 2.0 marking-definition objects: id and tlp_2_0 level.
 var tlp2 = map[string]string{
-	"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487": "clear",
-	"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb": "green",
-	"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421": "amber",
-	"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003": "amber+strict",
-	"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": "red",
+	TLP2Clear:       "clear",
+	TLP2Green:       "green",
+	TLP2Amber:       "amber",
+	TLP2AmberStrict: "amber+strict",
+	TLP2Red:         "red",
 }
 
 // checkMarkingDefinition applies §7.2.1: without extensions a marking

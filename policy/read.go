@@ -1,0 +1,230 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/liaison-intel/liaison"
+)
+
+// Facts are what read and write decisions need besides the principal and
+// the object: who this node is, its classification ladder, and who belongs
+// to which operation.
+type Facts struct {
+	NodeOrg string // identity id of the node's own organisation
+	Ladder  Ladder
+	// OperationMembers returns the member organisations of an operation,
+	// and false when the operation is unknown (then nobody but the owner
+	// sees what is scoped to it).
+	OperationMembers func(ref string) ([]string, bool)
+}
+
+// Subject is what a read decision needs to know of one object version.
+type Subject struct {
+	// Owner is the organisation in created_by_ref or, for objects without one
+	// (cyber-observables), the organisation that added it to the collection.
+	Owner string
+	// AddedBy is the organisation that put this version into the collection
+	// being read (itself, or a partner node's organisation).
+	AddedBy string
+	// Markings are all markings that apply (see MarkingRefs), resolved.
+	Markings []*Marking
+}
+
+// Verdict is the decision of a set of markings for one principal.
+type Verdict int
+
+const (
+	// Deny: the markings forbid the principal (the owner still sees it).
+	Deny Verdict = iota
+	// Allow: the markings allow the principal.
+	Allow
+	// AllowIfSharedByOwner: TLP:AMBER+STRICT for a reader who is not the
+	// receiving organisation itself. It is visible only where the owner put
+	// it into the collection directly (sharing with its readers); a copy
+	// that reached this node from elsewhere goes to this node's own
+	// organisation and no further.
+	AllowIfSharedByOwner
+)
+
+func (v Verdict) String() string {
+	switch v {
+	case Allow:
+		return "allow"
+	case AllowIfSharedByOwner:
+		return "allow-if-shared-by-owner"
+	}
+	return "deny"
+}
+
+// MayRead decides whether p may read an object version in a collection p
+// may read (collection rights are the precondition: CollectionAccess).
+func (f Facts) MayRead(p *liaison.Principal, s Subject) bool {
+	if p == nil {
+		return false
+	}
+	if s.Owner != "" && s.Owner == p.OrgID {
+		return true
+	}
+	switch f.Verdict(p, s.Markings) {
+	case Allow:
+		return true
+	case AllowIfSharedByOwner:
+		return s.Owner != "" && s.AddedBy == s.Owner
+	}
+	return false
+}
+
+// Verdict decides what a set of markings allows p, apart from the owner rule.
+// Every marking must allow the principal:
+//
+//   - TLP:CLEAR, GREEN and AMBER allow every reader of the collection (for
+//     AMBER, the collection's readers are those it was shared with).
+//   - TLP:AMBER+STRICT allows the receiving organisation itself (this
+//     node's organisation); others only where the owner shared it directly.
+//   - TLP:RED allows only the users named as recipients in a handling
+//     marking of the object.
+//   - A handling marking's classification needs the principal's clearance at
+//     or above it; its releasable_to, when present, must list the
+//     principal's organisation or country; its operation_ref needs the
+//     principal's organisation to be a member of the operation.
+func (f Facts) Verdict(p *liaison.Principal, markings []*Marking) Verdict {
+	if p == nil {
+		return Deny
+	}
+	v := Allow
+	for _, m := range markings {
+		if m == nil {
+			return Deny // an unknown marking: refuse rather than guess
+		}
+		switch m.TLP {
+		case TLPAmberStrict:
+			if p.OrgID != f.NodeOrg {
+				v = AllowIfSharedByOwner
+			}
+		case TLPRed:
+			if !named(p, markings) {
+				return Deny
+			}
+		}
+		if h := m.Handling; h != nil {
+			if h.Classification != "" && !f.cleared(p, h.Classification) {
+				return Deny
+			}
+			if len(h.ReleasableTo) > 0 && !slices.Contains(h.ReleasableTo, p.OrgID) && !slices.Contains(h.ReleasableTo, p.Country) {
+				return Deny
+			}
+			if h.OperationRef != "" {
+				members, ok := f.operationMembers(h.OperationRef)
+				if !ok || !slices.Contains(members, p.OrgID) {
+					return Deny
+				}
+			}
+		}
+	}
+	return v
+}
+
+func (f Facts) operationMembers(ref string) ([]string, bool) {
+	if f.OperationMembers == nil {
+		return nil, false
+	}
+	return f.OperationMembers(ref)
+}
+
+func (f Facts) ladder() Ladder {
+	if len(f.Ladder) == 0 {
+		return DefaultLadder
+	}
+	return f.Ladder
+}
+
+// cleared reports whether p's clearance reaches level. A principal without
+// a clearance counts as cleared for the lowest level only.
+func (f Facts) cleared(p *liaison.Principal, level string) bool {
+	need, ok := f.ladder().Rank(level)
+	if !ok {
+		return false
+	}
+	have, ok := f.ladder().Rank(p.Clearance)
+	if !ok {
+		have = 0
+	}
+	return have >= need
+}
+
+// named reports whether a handling marking among markings names p as a
+// recipient.
+func named(p *liaison.Principal, markings []*Marking) bool {
+	for _, m := range markings {
+		if m == nil || m.Handling == nil {
+			continue
+		}
+		for _, r := range m.Handling.Recipients {
+			if r.OrganizationRef == p.OrgID && r.User == p.UserName && p.UserName != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Audited reports whether reading an object with these markings is written
+// to the audit log: TLP:AMBER, AMBER+STRICT or RED, or a classification
+// above the lowest level of the ladder.
+func (f Facts) Audited(markings []*Marking) bool {
+	for _, m := range markings {
+		if m == nil {
+			continue
+		}
+		switch m.TLP {
+		case TLPAmber, TLPAmberStrict, TLPRed:
+			return true
+		}
+		if h := m.Handling; h != nil && h.Classification != "" {
+			if rank, ok := f.ladder().Rank(h.Classification); !ok || rank > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// MayMark decides whether p may publish an object carrying these markings:
+// nobody may mark an object above their own clearance.
+func (f Facts) MayMark(p *liaison.Principal, objectID string, markings []*Marking) error {
+	for _, m := range markings {
+		if m == nil || m.Handling == nil || m.Handling.Classification == "" {
+			continue
+		}
+		if !f.cleared(p, m.Handling.Classification) {
+			return fieldError(objectID, "object_marking_refs",
+				"marks the object %s (%s), above your clearance (%s)", m.Handling.Classification, m.ID, orLowest(p.Clearance, f.ladder()))
+		}
+	}
+	return nil
+}
+
+func orLowest(level string, l Ladder) string {
+	if level == "" {
+		return l.Lowest()
+	}
+	return level
+}
+
+// MayDelete decides whether p may delete an object version owned by owner:
+// only the organisation that owns it may.
+func MayDelete(p *liaison.Principal, objectID, owner string) error {
+	if p == nil {
+		return liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
+	if owner != p.OrgID {
+		return liaison.Errorf(liaison.EFORBIDDEN, "%s belongs to another organisation; only its owner may delete it", objectID)
+	}
+	return nil
+}
+
+// String describes a verdict input for logs and tests.
+func (s Subject) String() string {
+	return fmt.Sprintf("owner=%s added_by=%s markings=%d", s.Owner, s.AddedBy, len(s.Markings))
+}
