@@ -92,7 +92,7 @@ func Init(ctx context.Context, st store.Store, opt InitOptions) (*Identity, erro
 	if liaison.ErrorCode(err) == liaison.ENOTFOUND {
 		root = DefaultAPIRoot
 		if _, err := st.APIRoot(ctx, root); liaison.ErrorCode(err) == liaison.ENOTFOUND {
-			if err := st.CreateAPIRoot(ctx, &liaison.APIRoot{
+			if err := st.CreateAPIRoot(ctx, nil, &liaison.APIRoot{
 				Name: root, Title: "Liaison: " + id.Org.Name,
 				Description:      "Intelligence shared by " + id.Org.Name,
 				MaxContentLength: DefaultMaxUpload,
@@ -175,7 +175,7 @@ func AddOrganisation(ctx context.Context, st store.Store, name, country string) 
 		return nil, liaison.Errorf(liaison.EINVALID, "country %q is not an ISO 3166-1 alpha-2 code (such as GB, RU, US)", country)
 	}
 	org := &liaison.Organisation{ID: "identity--" + uuid.NewString(), Name: name, Country: country}
-	if err := st.CreateOrganisation(ctx, org); err != nil {
+	if err := st.CreateOrganisation(ctx, nil, org); err != nil {
 		return nil, err
 	}
 	return org, nil
@@ -200,7 +200,7 @@ func AddUser(ctx context.Context, st store.Store, orgName, userName, clearance s
 		return "", liaison.Errorf(liaison.EINVALID, "%v", err)
 	}
 	u := &liaison.User{ID: "user--" + uuid.NewString(), Name: userName, OrgID: org.ID, Clearance: level, Admin: admin}
-	if err := st.CreateUser(ctx, u); err != nil {
+	if err := st.CreateUser(ctx, nil, u); err != nil {
 		return "", err
 	}
 	return AddToken(ctx, st, u, "created with the user")
@@ -209,7 +209,7 @@ func AddUser(ctx context.Context, st store.Store, orgName, userName, clearance s
 // AddToken issues a new API token for a user and returns the secret.
 func AddToken(ctx context.Context, st store.Store, u *liaison.User, label string) (string, error) {
 	secret, hash := auth.NewToken()
-	if err := st.CreateToken(ctx, &store.Token{Hash: hash, UserID: u.ID, Label: label}); err != nil {
+	if err := st.CreateToken(ctx, nil, &store.Token{Hash: hash, UserID: u.ID, Label: label}); err != nil {
 		return "", err
 	}
 	return secret, nil
@@ -245,7 +245,7 @@ func AddCollection(ctx context.Context, st store.Store, apiRoot, title, descript
 	}
 	c := &liaison.Collection{ID: uuid.NewString(), APIRoot: apiRoot, Title: title, Description: description, Alias: alias,
 		ReadOrgs: read, WriteOrgs: write}
-	if err := st.CreateCollection(ctx, c); err != nil {
+	if err := st.CreateCollection(ctx, nil, c); err != nil {
 		return nil, err
 	}
 	return c, nil

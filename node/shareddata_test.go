@@ -16,6 +16,7 @@ import (
 
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/bundles"
+	"github.com/liaison-intel/liaison/policy"
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/taxii/client"
 )
@@ -45,8 +46,9 @@ func sharedFiles(t *testing.T) []string {
 // TestSharedDataImportsAndReadsBackThroughTAXII imports every real STIX file
 // of the shared data into a fresh node and reads it back with a TAXII
 // client: the import refuses exactly the objects the STIX layer refuses
-// (whose exact set stix/shareddata_test.go asserts) plus any second object
-// reusing an id and version with other content, every other object is
+// (whose exact set stix/shareddata_test.go asserts), plus any second object
+// reusing an id and version with other content and any object referencing
+// a marking definition the node does not know; every other object is
 // stored, and each reads back JSON-equal to what the producer wrote (apart
 // from created_by_ref, added to objects that had none, naming the importing
 // organisation).
@@ -64,6 +66,8 @@ func TestSharedDataImportsAndReadsBackThroughTAXII(t *testing.T) {
 			// The store refuses a second object with the same id and version
 			// (or, for unversioned objects, the same id) and other content.
 			first := map[string]json.RawMessage{}
+			var accepted []*stix.Object
+			known := map[string]bool{} // marking definitions the file defines
 			br := stix.NewBundleReader(bytes.NewReader(data))
 			var fatal error
 			for {
@@ -96,6 +100,21 @@ func TestSharedDataImportsAndReadsBackThroughTAXII(t *testing.T) {
 				}
 				first[key] = o.Raw
 				want[o.ID] = append(want[o.ID], json.RawMessage(raw))
+				accepted = append(accepted, o)
+				if o.Type == "marking-definition" {
+					known[o.ID] = true
+				}
+			}
+			// An object referencing a marking definition that is neither an
+			// official TLP one nor in the file is refused (docs/POLICY.md,
+			// "Known markings").
+			for _, o := range accepted {
+				for _, ref := range policy.MarkingRefs(o) {
+					if !known[ref] && !policy.IsTLP(ref) {
+						parseRefused[o.ID] = true
+						delete(want, o.ID)
+					}
+				}
 			}
 
 			ctx := context.Background()

@@ -30,25 +30,29 @@ type Store interface {
 
 	// Organisations. CreateOrganisation fails with ECONFLICT if the name or
 	// id is taken.
-	CreateOrganisation(ctx context.Context, org *liaison.Organisation) error
+	//
+	// Every Create method takes the principal acting (nil for the node
+	// itself, at its first start) and writes an audit entry in the same
+	// transaction.
+	CreateOrganisation(ctx context.Context, by *liaison.Principal, org *liaison.Organisation) error
 	Organisation(ctx context.Context, id string) (*liaison.Organisation, error)
 	OrganisationByName(ctx context.Context, name string) (*liaison.Organisation, error)
 	Organisations(ctx context.Context) ([]*liaison.Organisation, error)
 
 	// Users and their API tokens. Only a token's SHA-256 hash is stored.
-	CreateUser(ctx context.Context, u *liaison.User) error
+	CreateUser(ctx context.Context, by *liaison.Principal, u *liaison.User) error
 	UserByName(ctx context.Context, name string) (*liaison.User, error)
 	Users(ctx context.Context) ([]*liaison.User, error)
-	CreateToken(ctx context.Context, t *Token) error
+	CreateToken(ctx context.Context, by *liaison.Principal, t *Token) error
 	// Authenticate returns the principal owning the token with this hash, or
 	// EUNAUTHORIZED.
 	Authenticate(ctx context.Context, tokenHash []byte) (*liaison.Principal, error)
 
 	// API roots and collections.
-	CreateAPIRoot(ctx context.Context, r *liaison.APIRoot) error
+	CreateAPIRoot(ctx context.Context, by *liaison.Principal, r *liaison.APIRoot) error
 	APIRoots(ctx context.Context) ([]*liaison.APIRoot, error)
 	APIRoot(ctx context.Context, name string) (*liaison.APIRoot, error)
-	CreateCollection(ctx context.Context, c *liaison.Collection) error
+	CreateCollection(ctx context.Context, by *liaison.Principal, c *liaison.Collection) error
 	// Collections lists the collections of an API root that p may read or
 	// write (all of them when p is nil: an administrator at the console).
 	Collections(ctx context.Context, p *liaison.Principal, apiRoot string) ([]*liaison.Collection, error)
@@ -73,21 +77,67 @@ type Store interface {
 	AddObjects(ctx context.Context, p *liaison.Principal, req AddRequest, objs iter.Seq2[*stix.Object, error]) (*AddResult, error)
 
 	// Find returns one page of a collection's objects (or manifest entries,
-	// or versions) matching q that p may read.
+	// or versions) matching q that p may read: the collection must be
+	// readable by p (policy.CollectionAccess) and each object version
+	// visible to p (policy.Facts.MayRead); "last" and "first" are the last
+	// and first versions p may see. Reads returning objects whose markings
+	// policy.Facts.Audited flags are written to the audit log (with q.Path)
+	// before the page is returned.
 	Find(ctx context.Context, p *liaison.Principal, q Query) (*Page, error)
 
 	// DeleteObject removes the versions of one object (q.IDs holds exactly
-	// one id) matching q's version and spec_version filters from a
-	// collection, and reports how many were removed; ENOTFOUND when none
-	// matched. As everywhere, a zero VersionFilter means "last": a caller
-	// deleting every version says All. It needs write access.
+	// one id) matching q's version and spec_version filters and visible to
+	// p from a collection, and reports how many were removed; ENOTFOUND
+	// when none matched. As everywhere, a zero VersionFilter means "last": a
+	// caller deleting every version says All. It needs write access, and
+	// only the owning organisation may delete (EFORBIDDEN otherwise). The
+	// deletion is audited.
 	DeleteObject(ctx context.Context, p *liaison.Principal, q Query) (int, error)
 
 	// Status returns a TAXII status resource, ENOTFOUND unless p's
 	// organisation made the request.
 	Status(ctx context.Context, p *liaison.Principal, apiRoot, id string) (*Status, error)
 
+	// Audit returns audit entries in sequence order; only node admins may
+	// read the log (EFORBIDDEN otherwise).
+	Audit(ctx context.Context, p *liaison.Principal, q AuditQuery) ([]AuditEntry, error)
+
 	Close() error
+}
+
+// AuditEntry is one record of the audit log.
+type AuditEntry struct {
+	Seq       int64           `json:"seq"`
+	Time      time.Time       `json:"time"`
+	ActorUser string          `json:"actor_user"` // user name, "system" for the node itself
+	ActorOrg  string          `json:"actor_org"`  // organisation identity id ("" for the node itself)
+	Action    string          `json:"action"`     // see the Action constants
+	ObjectID  string          `json:"object_id,omitempty"`
+	Version   string          `json:"version,omitempty"`
+	Path      string          `json:"path,omitempty"` // how: "taxii:get-objects", "export", "cli", …
+	Detail    json.RawMessage `json:"detail,omitempty"`
+}
+
+// Audit actions.
+const (
+	ActionRead            = "read"             // an audited object was returned
+	ActionWriteRefused    = "write-refused"    // an object was refused
+	ActionDelete          = "delete"           // object versions were deleted
+	ActionOrganisationAdd = "organisation-add" // an organisation was registered
+	ActionUserAdd         = "user-add"         // a user was added
+	ActionTokenAdd        = "token-add"        // a token was issued
+	ActionAPIRootAdd      = "api-root-add"     // an API root was created
+	ActionCollectionAdd   = "collection-add"   // a collection was created
+	ActionSettingChange   = "setting-change"   // a node setting changed
+)
+
+// AuditQuery selects audit entries.
+type AuditQuery struct {
+	AfterSeq int64  // entries after this sequence number
+	Limit    int    // at most this many (default and cap 10,000)
+	Action   string // only this action
+	ObjectID string // only entries about this object
+	ActorOrg string // only entries by this organisation
 }
 
 // Token is an API token record. The secret itself is never stored.
@@ -111,6 +161,8 @@ type AddRequest struct {
 	KeepDetails bool
 	// OnProgress, when set, is called after every 1000 objects.
 	OnProgress func(done int)
+	// Path says how the objects arrived, for the audit log ("taxii:add-objects", "import", …).
+	Path string
 }
 
 // AddResult reports what an add did.
@@ -167,6 +219,7 @@ type Query struct {
 	Limit        int    // at most this many items; the store caps it at MaxPageSize
 	Cursor       string // "next" of a previous page of the same query
 	WithContent  bool   // fill Item.Raw; a manifest or versions list leaves it off
+	Path         string // how the objects are read, for the audit log ("taxii:get-objects", "export", …)
 }
 
 // MaxPageSize caps Query.Limit.

@@ -17,7 +17,7 @@ func benchNode(b *testing.B) (*node, string) {
 	n := newNode(b, taxii.Config{MaxContentLength: 64 << 20})
 	coll := uuid.NewString()
 	gb := n.orgs["GB"].ID
-	if err := n.st.CreateCollection(ctx, &liaison.Collection{ID: coll, APIRoot: "empty", Title: "Bench",
+	if err := n.st.CreateCollection(ctx, nil, &liaison.Collection{ID: coll, APIRoot: "empty", Title: "Bench",
 		ReadOrgs: []string{gb}, WriteOrgs: []string{gb}}); err != nil {
 		b.Fatal(err)
 	}

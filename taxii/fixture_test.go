@@ -60,26 +60,26 @@ func newNode(t testing.TB, cfg taxii.Config) *node {
 	}
 	for _, c := range []string{"GB", "US", "RU", "FR"} {
 		org := &liaison.Organisation{ID: "identity--" + uuid.NewString(), Name: "Service " + c, Country: c}
-		must(st.CreateOrganisation(ctx, org))
+		must(st.CreateOrganisation(ctx, nil, org))
 		n.orgs[c] = org
 	}
 	must(st.SetSetting(ctx, store.SettingNodeOrg, n.orgs["GB"].ID))
 	must(st.SetSetting(ctx, store.SettingDefaultAPIRoot, "liaison"))
 	for name, c := range map[string]string{"admin": "GB", "bob": "US", "ivan": "RU", "wendy": "FR"} {
 		u := &liaison.User{ID: "user--" + uuid.NewString(), Name: name, OrgID: n.orgs[c].ID, Admin: name == "admin"}
-		must(st.CreateUser(ctx, u))
+		must(st.CreateUser(ctx, nil, u))
 		secret, hash := auth.NewToken()
-		must(st.CreateToken(ctx, &store.Token{Hash: hash, UserID: u.ID, Label: "test"}))
+		must(st.CreateToken(ctx, nil, &store.Token{Hash: hash, UserID: u.ID, Label: "test"}))
 		n.tokens[name] = secret
 	}
-	must(st.CreateAPIRoot(ctx, &liaison.APIRoot{Name: "liaison", Title: "Liaison", Description: "The joint operation", MaxContentLength: 64 << 10}))
-	must(st.CreateAPIRoot(ctx, &liaison.APIRoot{Name: "empty", Title: "Empty"}))
+	must(st.CreateAPIRoot(ctx, nil, &liaison.APIRoot{Name: "liaison", Title: "Liaison", Description: "The joint operation", MaxContentLength: 64 << 10}))
+	must(st.CreateAPIRoot(ctx, nil, &liaison.APIRoot{Name: "empty", Title: "Empty"}))
 	gb, us, fr := n.orgs["GB"].ID, n.orgs["US"].ID, n.orgs["FR"].ID
 	n.shared, n.secret, n.drop = uuid.NewString(), uuid.NewString(), uuid.NewString()
-	must(st.CreateCollection(ctx, &liaison.Collection{ID: n.shared, APIRoot: "liaison", Title: "Shared", Description: "Seen by partners", Alias: "shared",
+	must(st.CreateCollection(ctx, nil, &liaison.Collection{ID: n.shared, APIRoot: "liaison", Title: "Shared", Description: "Seen by partners", Alias: "shared",
 		ReadOrgs: []string{gb, us}, WriteOrgs: []string{gb}}))
-	must(st.CreateCollection(ctx, &liaison.Collection{ID: n.secret, APIRoot: "liaison", Title: "Secret", ReadOrgs: []string{gb}, WriteOrgs: []string{gb}}))
-	must(st.CreateCollection(ctx, &liaison.Collection{ID: n.drop, APIRoot: "liaison", Title: "Drop box", ReadOrgs: []string{gb}, WriteOrgs: []string{gb, fr}}))
+	must(st.CreateCollection(ctx, nil, &liaison.Collection{ID: n.secret, APIRoot: "liaison", Title: "Secret", ReadOrgs: []string{gb}, WriteOrgs: []string{gb}}))
+	must(st.CreateCollection(ctx, nil, &liaison.Collection{ID: n.drop, APIRoot: "liaison", Title: "Drop box", ReadOrgs: []string{gb}, WriteOrgs: []string{gb, fr}}))
 
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

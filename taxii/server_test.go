@@ -750,7 +750,7 @@ func TestABodyLargerThanMemoryGoesThroughATemporaryFileThatIsRemoved(t *testing.
 	t.Setenv("TMPDIR", tmp)
 	n := newNode(t, taxii.Config{})
 	big := uuid.NewString()
-	if err := n.st.CreateCollection(ctx, &liaison.Collection{ID: big, APIRoot: "empty", Title: "Bulk",
+	if err := n.st.CreateCollection(ctx, nil, &liaison.Collection{ID: big, APIRoot: "empty", Title: "Bulk",
 		ReadOrgs: []string{n.orgs["GB"].ID}, WriteOrgs: []string{n.orgs["GB"].ID}}); err != nil {
 		t.Fatal(err)
 	}

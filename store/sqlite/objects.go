@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,11 +17,6 @@ import (
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
 )
-
-// orgSet answers policy.Registry from the organisations table, read once per add.
-type orgSet map[string]bool
-
-func (o orgSet) IsOrganisation(id string) bool { return o[id] }
 
 // AddObjects adds objects to a collection in one transaction.
 func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.AddRequest, objs iter.Seq2[*stix.Object, error]) (*store.AddResult, error) {
@@ -45,21 +41,27 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 	if err != nil {
 		return nil, err
 	}
+	facts, err := s.facts(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	var last int64
 	if err := tx.QueryRowContext(ctx, "SELECT last FROM clock WHERE one = 1").Scan(&last); err != nil {
 		return nil, err
 	}
 	next := max(micros(requested), last+1)
 
-	w, err := newWriter(ctx, tx, cid)
+	w, err := newWriter(ctx, tx, cid, s.classes)
 	if err != nil {
 		return nil, err
 	}
 	defer w.close()
+	audit := s.auditor(tx, p)
 
 	res := &store.AddResult{Requested: requested}
-	refuse := func(o *stix.Object, err error) {
-		res.Refused = append(res.Refused, store.Detail{ID: o.ID, Version: versionText(o, 0), Message: err.Error()})
+	refuse := func(d store.Detail) error {
+		res.Refused = append(res.Refused, d)
+		return audit.record(ctx, store.ActionWriteRefused, d.ID, d.Version, req.Path, map[string]string{"reason": d.Message})
 	}
 	for o, err := range objs {
 		if err != nil {
@@ -68,39 +70,58 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 				return nil, err
 			}
 			res.Total++
-			res.Refused = append(res.Refused, r.Detail)
+			if err := refuse(r.Detail); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		res.Total++
-		if err := policy.MayWrite(p, o, orgs); err != nil {
-			refuse(o, err)
-		} else {
-			if o.CreatedByRef == "" && o.Kind != stix.KindSCO && !policy.IsTLP(o.ID) {
-				if err := o.SetCreatedBy(p.OrgID); err != nil {
-					return nil, err
-				}
-			}
-			added, dateAdded, err := w.add(o, next)
-			switch {
-			case err == nil && added:
-				res.Added++
-				next++
-			case err == nil:
-				res.Unchanged++
-			case liaison.ErrorCode(err) == liaison.ECONFLICT || liaison.ErrorCode(err) == liaison.EINVALID:
-				refuse(o, err)
-			default:
+		outcome, err := s.addOne(w, p, facts, orgs, o, next)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case outcome.refusal != nil:
+			if err := refuse(store.Detail{ID: o.ID, Version: versionText(o, 0), Message: outcome.refusal.Error()}); err != nil {
 				return nil, err
 			}
-			if err == nil && req.KeepDetails {
-				res.Successes = append(res.Successes, store.Detail{ID: o.ID, Version: versionText(o, dateAdded)})
-			}
+		case outcome.added:
+			res.Added++
+			next++
+		default:
+			res.Unchanged++
+		}
+		if outcome.refusal == nil && req.KeepDetails {
+			res.Successes = append(res.Successes, store.Detail{ID: o.ID, Version: versionText(o, outcome.dateAdded)})
 		}
 		if req.OnProgress != nil && res.Total%1000 == 0 {
 			req.OnProgress(res.Total)
+		}
+	}
+	// Objects whose markings were not known when they came may have had
+	// them defined later in the batch; those still unknown are refused now.
+	for _, d := range w.deferred {
+		ms, unknown := w.resolve(d.refs)
+		var why error
+		if len(unknown) > 0 {
+			why = &stix.ValidationError{ObjectID: d.id, Field: d.field(unknown[0]),
+				Reason: fmt.Sprintf("names marking definition %s, which this node does not know: add the marking definition first (or earlier in the same batch)", unknown[0])}
+		} else {
+			why = facts.MayMark(p, d.id, ms)
+		}
+		if why == nil {
+			continue
+		}
+		if err := w.remove(d.seq, d.id); err != nil {
+			return nil, err
+		}
+		res.Added--
+		res.Successes = slices.DeleteFunc(res.Successes, func(x store.Detail) bool { return x.ID == d.id && x.Version == d.version })
+		if err := refuse(store.Detail{ID: d.id, Version: d.version, Message: why.Error()}); err != nil {
+			return nil, err
 		}
 	}
 	if req.OnProgress != nil && res.Total%1000 != 0 {
@@ -125,6 +146,85 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, req.StatusID, req.APIRoot, p.OrgID, micros(reques
 	return res, nil
 }
 
+// outcome is what became of one object.
+type outcome struct {
+	added     bool
+	dateAdded int64
+	refusal   error // why the object was refused, or nil
+}
+
+// addOne applies the write rules to one object and stores it. Refusals are
+// reported in the outcome; a returned error aborts the whole add.
+func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs orgSet, o *stix.Object, dateAdded int64) (outcome, error) {
+	if err := policy.MayWrite(p, o, orgs); err != nil {
+		return outcome{refusal: err}, nil
+	}
+	if o.CreatedByRef == "" && o.Kind != stix.KindSCO && !policy.IsTLP(o.ID) {
+		if err := o.SetCreatedBy(p.OrgID); err != nil {
+			return outcome{}, err
+		}
+	}
+	owner := o.CreatedByRef
+	if owner == "" {
+		owner = p.OrgID
+	}
+	var marking *policy.Marking
+	if o.Type == "marking-definition" {
+		m, err := policy.ParseMarking(o, facts.Ladder)
+		if err != nil {
+			return outcome{refusal: err}, nil
+		}
+		marking = m
+	}
+	refs := policy.MarkingRefs(o)
+	ms, unknown := w.resolve(refs)
+	if len(unknown) > 0 && marking != nil {
+		// A marking definition must not depend on one not yet known.
+		return outcome{refusal: &stix.ValidationError{ObjectID: o.ID, Field: fieldOf(o, unknown[0]),
+			Reason: fmt.Sprintf("names marking definition %s, which this node does not know", unknown[0])}}, nil
+	}
+	if len(unknown) == 0 {
+		if err := facts.MayMark(p, o.ID, ms); err != nil {
+			return outcome{refusal: err}, nil
+		}
+	}
+	class, err := w.class(refs)
+	if err != nil {
+		return outcome{}, err
+	}
+	added, stored, seq, err := w.add(o, dateAdded, owner, p.OrgID, class)
+	switch {
+	case err != nil && (liaison.ErrorCode(err) == liaison.ECONFLICT || liaison.ErrorCode(err) == liaison.EINVALID):
+		return outcome{refusal: err}, nil
+	case err != nil:
+		return outcome{}, err
+	}
+	if added && len(unknown) > 0 {
+		w.deferred = append(w.deferred, deferred{seq: seq, id: o.ID, version: versionText(o, stored), refs: refs, obj: o})
+	}
+	if marking != nil {
+		if err := w.addMarking(marking); err != nil {
+			return outcome{}, err
+		}
+	}
+	return outcome{added: added, dateAdded: stored}, nil
+}
+
+// fieldOf names the property through which an object references a marking.
+func fieldOf(o *stix.Object, ref string) string {
+	for i, r := range o.ObjectMarkingRefs {
+		if r == ref {
+			return fmt.Sprintf("object_marking_refs[%d]", i)
+		}
+	}
+	for i, g := range o.GranularMarkings {
+		if g.MarkingRef == ref {
+			return fmt.Sprintf("granular_markings[%d].marking_ref", i)
+		}
+	}
+	return "object_marking_refs"
+}
+
 func nonNil(d []store.Detail) []store.Detail {
 	if d == nil {
 		return []store.Detail{}
@@ -144,6 +244,11 @@ func versionText(o *stix.Object, dateAdded int64) string {
 	return stix.FormatTimestamp(fromMicros(dateAdded))
 }
 
+// orgSet answers policy.Registry from the organisations table, read once per add.
+type orgSet map[string]bool
+
+func (o orgSet) IsOrganisation(id string) bool { return o[id] }
+
 func loadOrgSet(ctx context.Context, q queryer) (orgSet, error) {
 	rows, err := q.QueryContext(ctx, "SELECT id FROM organisations")
 	if err != nil {
@@ -161,118 +266,7 @@ func loadOrgSet(ctx context.Context, q queryer) (orgSet, error) {
 	return set, rows.Err()
 }
 
-// writer holds the prepared statements of one add transaction.
-type writer struct {
-	ctx                   context.Context
-	cid                   int64
-	versions, insert      *sql.Stmt
-	clearLast, clearFirst *sql.Stmt
-}
-
-func newWriter(ctx context.Context, tx *sql.Tx, cid int64) (*writer, error) {
-	w := &writer{ctx: ctx, cid: cid}
-	var err error
-	prep := func(q string) *sql.Stmt {
-		if err != nil {
-			return nil
-		}
-		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, q)
-		return st
-	}
-	w.versions = prep("SELECT seq, version, created_by, is_first, is_last, date_added, raw FROM objects WHERE cid = ? AND id_key = ? AND id = ?")
-	w.insert = prep(`INSERT INTO objects (cid, id, id_key, version, type, spec_version, created_by, date_added, is_first, is_last, raw)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	w.clearLast = prep("UPDATE objects SET is_last = 0 WHERE cid = ? AND id_key = ? AND id = ? AND is_last = 1")
-	w.clearFirst = prep("UPDATE objects SET is_first = 0 WHERE cid = ? AND id_key = ? AND id = ? AND is_first = 1")
-	if err != nil {
-		w.close()
-		return nil, err
-	}
-	return w, nil
-}
-
-func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.versions, w.insert, w.clearLast, w.clearFirst} {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
-
-type storedVersion struct {
-	version, createdBy string
-	dateAdded          int64
-	raw                []byte
-}
-
-// add stores one object unless the same version is there already. It
-// returns whether a row was written and the date_added of the stored version.
-func (w *writer) add(o *stix.Object, dateAdded int64) (bool, int64, error) {
-	key := idKey(o.ID)
-	rows, err := w.versions.QueryContext(w.ctx, w.cid, key, o.ID)
-	if err != nil {
-		return false, 0, err
-	}
-	var existing []storedVersion
-	for rows.Next() {
-		var v storedVersion
-		var seq int64
-		var first, last bool
-		if err := rows.Scan(&seq, &v.version, &v.createdBy, &first, &last, &v.dateAdded, &v.raw); err != nil {
-			rows.Close()
-			return false, 0, err
-		}
-		existing = append(existing, v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return false, 0, err
-	}
-
-	version := o.Version()
-	isFirst, isLast := true, true
-	for _, v := range existing {
-		if v.version == version {
-			if stix.SameContent(v.raw, o.Raw) {
-				return false, v.dateAdded, nil
-			}
-			return false, 0, liaison.Errorf(liaison.ECONFLICT,
-				"%s: version %s is already stored with different content; publish a new version with a later modified timestamp",
-				o.ID, versionText(o, v.dateAdded))
-		}
-		if !o.Versioned() {
-			return false, 0, liaison.Errorf(liaison.ECONFLICT,
-				"%s: a different object with this id is already stored, and %s objects are not versioned", o.ID, o.Type)
-		}
-		if err := policy.MayPublishVersion(o, v.createdBy); err != nil {
-			return false, 0, liaison.Errorf(liaison.EINVALID, "%s", err.Error())
-		}
-		if v.version > version {
-			isLast = false
-		}
-		if v.version < version {
-			isFirst = false
-		}
-	}
-	if isLast && len(existing) > 0 {
-		if _, err := w.clearLast.ExecContext(w.ctx, w.cid, key, o.ID); err != nil {
-			return false, 0, err
-		}
-	}
-	if isFirst && len(existing) > 0 {
-		if _, err := w.clearFirst.ExecContext(w.ctx, w.cid, key, o.ID); err != nil {
-			return false, 0, err
-		}
-	}
-	if _, err := w.insert.ExecContext(w.ctx, w.cid, o.ID, key, version, o.Type, o.EffectiveSpecVersion(), o.CreatedByRef,
-		dateAdded, isFirst, isLast, []byte(o.Raw)); err != nil {
-		return false, 0, err
-	}
-	return true, dateAdded, nil
-}
-
-// Find returns one page of a collection's objects matching q.
+// Find returns one page of a collection's objects matching q that p may see.
 func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (*store.Page, error) {
 	if p == nil {
 		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
@@ -289,12 +283,16 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 	if !policy.CollectionAccess(p, coll).Read {
 		return nil, liaison.Errorf(liaison.EFORBIDDEN, "no read access to collection %s", coll.ID)
 	}
-	where, args := filter(cid, q)
+	acc, err := s.accessFor(ctx, s.read, p)
+	if err != nil {
+		return nil, err
+	}
+	where, args := filter(cid, q, acc)
 	if pos != (store.Position{}) {
 		where += " AND date_added >= ? AND (date_added > ? OR seq > ?)"
 		args = append(args, pos.DateAdded, pos.DateAdded, pos.Seq)
 	}
-	cols := "seq, id, type, version, spec_version, date_added"
+	cols := "seq, id, type, version, spec_version, date_added, access"
 	if q.WithContent {
 		cols += ", raw"
 	}
@@ -307,14 +305,15 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 	defer rows.Close()
 	page := &store.Page{}
 	var lastPos store.Position
+	var audited []store.Item
 	for rows.Next() {
 		if len(page.Items) == q.Limit {
 			page.More = true
 			break
 		}
 		var it store.Item
-		var seq, added int64
-		dst := []any{&seq, &it.ID, &it.Type, &it.Version, &it.SpecVersion, &added}
+		var seq, added, class int64
+		dst := []any{&seq, &it.ID, &it.Type, &it.Version, &it.SpecVersion, &added, &class}
 		if q.WithContent {
 			dst = append(dst, &it.Raw)
 		}
@@ -324,21 +323,42 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 		it.DateAdded = fromMicros(added)
 		page.Items = append(page.Items, it)
 		lastPos = store.Position{DateAdded: added, Seq: seq}
+		if acc.audited[class] {
+			audited = append(audited, it)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	rows.Close()
 	if page.More {
 		page.Next = store.EncodeCursor(q, lastPos)
+	}
+	// What the principal reads of marked objects is on record before it is
+	// returned; if the record cannot be written, nothing is returned.
+	if len(audited) > 0 {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			a := s.auditor(tx, p)
+			for _, it := range audited {
+				if err := a.record(ctx, store.ActionRead, it.ID, it.VersionText(), q.Path, map[string]string{"collection": coll.ID}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("recording audited reads: %w", err)
+		}
 	}
 	return page, nil
 }
 
-// filter turns the TAXII filters of q into a WHERE clause.
-func filter(cid int64, q store.Query) (string, []any) {
+// filter turns the TAXII filters of q into a WHERE clause over the rows p
+// may see.
+func filter(cid int64, q store.Query, acc *access) (string, []any) {
 	var b strings.Builder
 	args := []any{cid}
-	b.WriteString("cid = ?")
+	b.WriteString("objects.cid = ?")
 	in := func(col string, vals []string) {
 		b.WriteString(" AND " + col + " IN (" + placeholders(len(vals)) + ")")
 		for _, v := range vals {
@@ -346,28 +366,43 @@ func filter(cid int64, q store.Query) (string, []any) {
 		}
 	}
 	if len(q.IDs) > 0 {
-		b.WriteString(" AND id_key IN (" + placeholders(len(q.IDs)) + ")")
+		b.WriteString(" AND objects.id_key IN (" + placeholders(len(q.IDs)) + ")")
 		for _, id := range q.IDs {
 			args = append(args, idKey(id))
 		}
-		in("id", q.IDs)
+		in("objects.id", q.IDs)
 	}
 	if len(q.Types) > 0 {
-		in("type", q.Types)
+		in("objects.type", q.Types)
 	}
 	if len(q.SpecVersions) > 0 {
-		in("spec_version", q.SpecVersions)
+		in("objects.spec_version", q.SpecVersions)
+	}
+	if !acc.all {
+		pred, pargs := acc.visible("objects")
+		b.WriteString(" AND " + pred)
+		args = append(args, pargs...)
 	}
 	if v := q.Versions; !v.All {
 		var alts []string
+		// The last (first) version is the last (first) one the principal
+		// may see: a hidden newer version must not show by its absence.
+		ends := func(flag, cmp string) string {
+			if acc.all {
+				return "objects." + flag + " = 1"
+			}
+			pred, pargs := acc.visible("o2")
+			args = append(args, pargs...)
+			return "(objects." + flag + " = 1 OR NOT EXISTS (SELECT 1 FROM objects o2 WHERE o2.cid = objects.cid AND o2.id_key = objects.id_key AND o2.id = objects.id AND o2.version " + cmp + " objects.version AND " + pred + "))"
+		}
 		if v.Last {
-			alts = append(alts, "is_last = 1")
+			alts = append(alts, ends("is_last", ">"))
 		}
 		if v.First {
-			alts = append(alts, "is_first = 1")
+			alts = append(alts, ends("is_first", "<"))
 		}
 		if len(v.At) > 0 {
-			alts = append(alts, "version IN ("+placeholders(len(v.At))+")")
+			alts = append(alts, "objects.version IN ("+placeholders(len(v.At))+")")
 			for _, k := range v.At {
 				args = append(args, k)
 			}
@@ -379,20 +414,18 @@ func filter(cid int64, q store.Query) (string, []any) {
 				}
 			}
 			if len(added) > 0 {
-				alts = append(alts, "(version = '' AND date_added IN ("+placeholders(len(added))+"))")
+				alts = append(alts, "(objects.version = '' AND objects.date_added IN ("+placeholders(len(added))+"))")
 				args = append(args, added...)
 			}
 		}
-		if len(alts) == 1 && alts[0] == "is_last = 1" {
-			b.WriteString(" AND is_last = 1")
+		if len(alts) == 1 && alts[0] == "objects.is_last = 1" {
+			b.WriteString(" AND objects.is_last = 1")
 		} else {
 			b.WriteString(" AND (" + strings.Join(alts, " OR ") + ")")
 		}
 	}
 	if !q.AddedAfter.IsZero() {
-		// date_added is stored in microseconds; anything within the same
-		// microsecond as added_after is not after it.
-		b.WriteString(" AND date_added > ?")
+		b.WriteString(" AND objects.date_added > ?")
 		args = append(args, q.AddedAfter.UnixMicro())
 	}
 	return b.String(), args
@@ -411,6 +444,7 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 		return 0, liaison.Errorf(liaison.EINVALID, "delete one object at a time")
 	}
 	q.Normalize()
+	q.AddedAfter = time.Time{}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -420,32 +454,64 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 	if err != nil {
 		return 0, err
 	}
-	access := policy.CollectionAccess(p, coll)
-	if !access.Write {
-		if !access.Read {
-			return 0, notFound("collection " + q.Collection)
-		}
+	if !policy.CollectionAccess(p, coll).Write {
 		return 0, liaison.Errorf(liaison.EFORBIDDEN, "no write access to collection %s", coll.ID)
 	}
-	q.AddedAfter = time.Time{}
-	where, args := filter(cid, q)
-	res, err := tx.ExecContext(ctx, "DELETE FROM objects WHERE "+where, args...)
+	acc, err := s.accessFor(ctx, tx, p)
 	if err != nil {
 		return 0, err
 	}
-	n, _ := res.RowsAffected()
-	if n == 0 {
+	where, args := filter(cid, q, acc)
+	rows, err := tx.QueryContext(ctx, "SELECT seq, owner, version, date_added FROM objects WHERE "+where, args...)
+	if err != nil {
+		return 0, err
+	}
+	var seqs []any
+	var versions []string
+	for rows.Next() {
+		var seq, added int64
+		var owner, version string
+		if err := rows.Scan(&seq, &owner, &version, &added); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if err := policy.MayDelete(p, q.IDs[0], owner); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		seqs = append(seqs, seq)
+		it := store.Item{Version: version, DateAdded: fromMicros(added)}
+		versions = append(versions, it.VersionText())
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(seqs) == 0 {
 		return 0, notFound("object " + q.IDs[0])
 	}
-	// Recompute first and last among the versions that remain.
-	if _, err := tx.ExecContext(ctx, `
+	if _, err := tx.ExecContext(ctx, "DELETE FROM objects WHERE seq IN ("+placeholders(len(seqs))+")", seqs...); err != nil {
+		return 0, err
+	}
+	if err := recomputeEnds(ctx, tx, cid, q.IDs[0]); err != nil {
+		return 0, err
+	}
+	if err := s.auditor(tx, p).record(ctx, store.ActionDelete, q.IDs[0], "", q.Path,
+		map[string]any{"collection": coll.ID, "versions": versions}); err != nil {
+		return 0, err
+	}
+	return len(seqs), tx.Commit()
+}
+
+// recomputeEnds sets is_first and is_last among the versions of an object
+// that remain in a collection.
+func recomputeEnds(ctx context.Context, tx execer, cid int64, id string) error {
+	_, err := tx.ExecContext(ctx, `
 UPDATE objects SET
   is_first = (version = (SELECT min(version) FROM objects o2 WHERE o2.cid = objects.cid AND o2.id_key = objects.id_key AND o2.id = objects.id)),
   is_last  = (version = (SELECT max(version) FROM objects o2 WHERE o2.cid = objects.cid AND o2.id_key = objects.id_key AND o2.id = objects.id))
-WHERE cid = ? AND id_key = ? AND id = ?`, cid, idKey(q.IDs[0]), q.IDs[0]); err != nil {
-		return 0, err
-	}
-	return int(n), tx.Commit()
+WHERE cid = ? AND id_key = ? AND id = ?`, cid, idKey(id), id)
+	return err
 }
 
 // Status returns a status resource of p's organisation.

@@ -70,7 +70,9 @@ CREATE TABLE objects (
 	version      TEXT NOT NULL,        -- stix.Object.Version(): '' when unversioned without created
 	type         TEXT NOT NULL,
 	spec_version TEXT NOT NULL,
-	created_by   TEXT NOT NULL,        -- identity id or ''
+	owner        TEXT NOT NULL,        -- created_by_ref, or for objects without one the organisation that added it
+	added_by     TEXT NOT NULL,        -- organisation that put this version into the collection
+	access       INTEGER NOT NULL,     -- access_classes.id of its set of markings; 0 when unmarked
 	date_added   INTEGER NOT NULL,     -- microseconds since the epoch
 	is_first     INTEGER NOT NULL,
 	is_last      INTEGER NOT NULL,
@@ -91,6 +93,38 @@ CREATE TABLE clock (
 	last INTEGER NOT NULL
 ) STRICT;
 INSERT INTO clock (one, last) VALUES (1, 0);
+
+-- Marking definitions the node knows, as package policy reads them
+-- (JSON of policy.Marking). Marking definitions are immutable, so a row
+-- never changes. The official TLP definitions are built in, not stored.
+CREATE TABLE markings (
+	id     TEXT PRIMARY KEY,
+	policy BLOB NOT NULL
+) STRICT;
+
+-- Each distinct set of markings that applies to some object. Policy is
+-- decided per set and principal (package policy), and queries select the
+-- sets a principal may see: the decision is made in one place and enforced
+-- in the query.
+CREATE TABLE access_classes (
+	id       INTEGER PRIMARY KEY,
+	markings TEXT NOT NULL UNIQUE      -- sorted marking ids, comma-separated
+) STRICT;
+
+-- The audit log: append-only. Each entry is self-contained, so that a
+-- tamper-evident form (a Merkle tree over the entries) can be built later.
+CREATE TABLE audit (
+	seq        INTEGER PRIMARY KEY,
+	time       INTEGER NOT NULL,       -- microseconds since the epoch
+	actor_user TEXT NOT NULL,
+	actor_org  TEXT NOT NULL,
+	action     TEXT NOT NULL,
+	object_id  TEXT NOT NULL,
+	version    TEXT NOT NULL,
+	path       TEXT NOT NULL,
+	detail     TEXT NOT NULL           -- JSON object
+) STRICT;
+CREATE INDEX audit_object ON audit (object_id);
 
 CREATE TABLE statuses (
 	id                TEXT PRIMARY KEY,

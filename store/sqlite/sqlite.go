@@ -31,6 +31,8 @@ type Store struct {
 	write *sql.DB // one connection: SQLite has one writer at a time
 	read  *sql.DB
 	now   func() time.Time
+	// classes caches access classes and marking definitions (append-only).
+	classes *classCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -65,7 +67,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		}
 		return "file:" + path + "?" + q.Encode()
 	}
-	s := &Store{path: path, now: time.Now}
+	s := &Store{path: path, now: time.Now, classes: newClassCache()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -147,22 +149,45 @@ func (s *Store) Setting(ctx context.Context, name string) (string, error) {
 
 // SetSetting stores a node setting.
 func (s *Store) SetSetting(ctx context.Context, name, value string) error {
-	_, err := s.write.ExecContext(ctx,
-		"INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value)
-	return err
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			"INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value); err != nil {
+			return err
+		}
+		return s.auditor(tx, nil).record(ctx, store.ActionSettingChange, "", "", "", map[string]string{"name": name, "value": value})
+	})
+}
+
+// inTx runs fn in a write transaction and commits if it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // CreateOrganisation registers an organisation.
-func (s *Store) CreateOrganisation(ctx context.Context, org *liaison.Organisation) error {
+func (s *Store) CreateOrganisation(ctx context.Context, by *liaison.Principal, org *liaison.Organisation) error {
 	if org.Created.IsZero() {
 		org.Created = s.now().UTC()
 	}
-	_, err := s.write.ExecContext(ctx, "INSERT INTO organisations (id, name, country, created) VALUES (?, ?, ?, ?)",
-		org.ID, org.Name, org.Country, micros(org.Created))
-	if isUnique(err) {
-		return liaison.Errorf(liaison.ECONFLICT, "an organisation named %q or with id %s already exists", org.Name, org.ID)
-	}
-	return err
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO organisations (id, name, country, created) VALUES (?, ?, ?, ?)",
+			org.ID, org.Name, org.Country, micros(org.Created))
+		if isUnique(err) {
+			return liaison.Errorf(liaison.ECONFLICT, "an organisation named %q or with id %s already exists", org.Name, org.ID)
+		}
+		if err != nil {
+			return err
+		}
+		return s.auditor(tx, by).record(ctx, store.ActionOrganisationAdd, org.ID, "", "",
+			map[string]string{"name": org.Name, "country": org.Country})
+	})
 }
 
 const orgColumns = "id, name, country, created"
@@ -214,19 +239,25 @@ func (s *Store) Organisations(ctx context.Context) ([]*liaison.Organisation, err
 }
 
 // CreateUser registers a user.
-func (s *Store) CreateUser(ctx context.Context, u *liaison.User) error {
+func (s *Store) CreateUser(ctx context.Context, by *liaison.Principal, u *liaison.User) error {
 	if u.Created.IsZero() {
 		u.Created = s.now().UTC()
 	}
-	_, err := s.write.ExecContext(ctx, "INSERT INTO users (id, name, org_id, clearance, admin, created) VALUES (?, ?, ?, ?, ?, ?)",
-		u.ID, u.Name, u.OrgID, u.Clearance, u.Admin, micros(u.Created))
-	if isUnique(err) {
-		return liaison.Errorf(liaison.ECONFLICT, "a user named %q already exists", u.Name)
-	}
-	if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
-		return liaison.Errorf(liaison.EINVALID, "organisation %s does not exist", u.OrgID)
-	}
-	return err
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO users (id, name, org_id, clearance, admin, created) VALUES (?, ?, ?, ?, ?, ?)",
+			u.ID, u.Name, u.OrgID, u.Clearance, u.Admin, micros(u.Created))
+		if isUnique(err) {
+			return liaison.Errorf(liaison.ECONFLICT, "a user named %q already exists", u.Name)
+		}
+		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+			return liaison.Errorf(liaison.EINVALID, "organisation %s does not exist", u.OrgID)
+		}
+		if err != nil {
+			return err
+		}
+		return s.auditor(tx, by).record(ctx, store.ActionUserAdd, u.ID, "", "",
+			map[string]any{"name": u.Name, "organisation": u.OrgID, "clearance": u.Clearance, "admin": u.Admin})
+	})
 }
 
 const userColumns = "id, name, org_id, clearance, admin, created"
@@ -269,19 +300,25 @@ func (s *Store) Users(ctx context.Context) ([]*liaison.User, error) {
 }
 
 // CreateToken stores a token's hash for a user.
-func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
+func (s *Store) CreateToken(ctx context.Context, by *liaison.Principal, t *store.Token) error {
 	if t.Created.IsZero() {
 		t.Created = s.now().UTC()
 	}
 	if len(t.Hash) != 32 {
 		return liaison.Errorf(liaison.EINVALID, "a token hash is 32 bytes of SHA-256")
 	}
-	_, err := s.write.ExecContext(ctx, "INSERT INTO tokens (hash, user_id, label, created) VALUES (?, ?, ?, ?)",
-		t.Hash, t.UserID, t.Label, micros(t.Created))
-	if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
-		return liaison.Errorf(liaison.EINVALID, "user %s does not exist", t.UserID)
-	}
-	return err
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO tokens (hash, user_id, label, created) VALUES (?, ?, ?, ?)",
+			t.Hash, t.UserID, t.Label, micros(t.Created))
+		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+			return liaison.Errorf(liaison.EINVALID, "user %s does not exist", t.UserID)
+		}
+		if err != nil {
+			return err
+		}
+		// The hash is not recorded: the log says who got a token, not which.
+		return s.auditor(tx, by).record(ctx, store.ActionTokenAdd, t.UserID, "", "", map[string]string{"label": t.Label})
+	})
 }
 
 // Authenticate returns the principal owning a token.
@@ -305,13 +342,18 @@ WHERE t.hash = ?`, store.SettingNodeOrg, hash).Scan(&p.UserID, &p.UserName, &p.O
 }
 
 // CreateAPIRoot registers an API root.
-func (s *Store) CreateAPIRoot(ctx context.Context, r *liaison.APIRoot) error {
-	_, err := s.write.ExecContext(ctx, "INSERT INTO api_roots (name, title, description, max_content_length) VALUES (?, ?, ?, ?)",
-		r.Name, r.Title, r.Description, r.MaxContentLength)
-	if isUnique(err) {
-		return liaison.Errorf(liaison.ECONFLICT, "API root %q already exists", r.Name)
-	}
-	return err
+func (s *Store) CreateAPIRoot(ctx context.Context, by *liaison.Principal, r *liaison.APIRoot) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO api_roots (name, title, description, max_content_length) VALUES (?, ?, ?, ?)",
+			r.Name, r.Title, r.Description, r.MaxContentLength)
+		if isUnique(err) {
+			return liaison.Errorf(liaison.ECONFLICT, "API root %q already exists", r.Name)
+		}
+		if err != nil {
+			return err
+		}
+		return s.auditor(tx, by).record(ctx, store.ActionAPIRootAdd, r.Name, "", "", map[string]string{"title": r.Title})
+	})
 }
 
 // APIRoots lists the API roots by name.
@@ -344,7 +386,7 @@ func (s *Store) APIRoot(ctx context.Context, name string) (*liaison.APIRoot, err
 }
 
 // CreateCollection registers a collection and its rights.
-func (s *Store) CreateCollection(ctx context.Context, c *liaison.Collection) error {
+func (s *Store) CreateCollection(ctx context.Context, by *liaison.Principal, c *liaison.Collection) error {
 	if c.Created.IsZero() {
 		c.Created = s.now().UTC()
 	}
@@ -384,6 +426,10 @@ func (s *Store) CreateCollection(ctx context.Context, c *liaison.Collection) err
 			}
 			return err
 		}
+	}
+	if err := s.auditor(tx, by).record(ctx, store.ActionCollectionAdd, c.ID, "", "", map[string]any{
+		"api_root": c.APIRoot, "title": c.Title, "read": c.ReadOrgs, "write": c.WriteOrgs}); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

@@ -336,7 +336,7 @@ var addTests = []test{
 	}},
 	{"a status is kept for the organisation that made the request", func(t *testing.T, f *fixture) {
 		coll := f.shared(t)
-		must(t, f.s.CreateAPIRoot(f.ctx, &liaison.APIRoot{Name: "api2", Title: "Second"}), "CreateAPIRoot")
+		must(t, f.s.CreateAPIRoot(f.ctx, nil, &liaison.APIRoot{Name: "api2", Title: "Second"}), "CreateAPIRoot")
 		ok := indicator(t, newID("indicator"), 0, 0)
 		refused := with(t, indicator(t, newID("indicator"), 0, 0), "created_by_ref", f.orgB.ID)
 		id := uuid.NewString()

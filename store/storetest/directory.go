@@ -71,7 +71,7 @@ var organisationTests = []test{
 	}},
 	{"a name that is taken is a conflict", func(t *testing.T, f *fixture) {
 		dup := &liaison.Organisation{ID: newID("identity"), Name: f.orgA.Name, Country: "FR", Created: time.Now().UTC()}
-		wantCode(t, f.s.CreateOrganisation(f.ctx, dup), liaison.ECONFLICT, "CreateOrganisation with a taken name")
+		wantCode(t, f.s.CreateOrganisation(f.ctx, nil, dup), liaison.ECONFLICT, "CreateOrganisation with a taken name")
 		got, err := f.s.OrganisationByName(f.ctx, f.orgA.Name)
 		must(t, err, "OrganisationByName")
 		checkOrg(t, got, f.orgA)
@@ -80,7 +80,7 @@ var organisationTests = []test{
 	}},
 	{"an id that is taken is a conflict", func(t *testing.T, f *fixture) {
 		dup := &liaison.Organisation{ID: f.orgA.ID, Name: "Another Agency", Country: "FR", Created: time.Now().UTC()}
-		wantCode(t, f.s.CreateOrganisation(f.ctx, dup), liaison.ECONFLICT, "CreateOrganisation with a taken id")
+		wantCode(t, f.s.CreateOrganisation(f.ctx, nil, dup), liaison.ECONFLICT, "CreateOrganisation with a taken id")
 		got, err := f.s.Organisation(f.ctx, f.orgA.ID)
 		must(t, err, "Organisation")
 		checkOrg(t, got, f.orgA)
@@ -137,7 +137,7 @@ var userTests = []test{
 	}},
 	{"a user name that is taken is a conflict", func(t *testing.T, f *fixture) {
 		u := &liaison.User{ID: newID("user"), Name: "alice", OrgID: f.orgB.ID, Clearance: "SECRET", Created: time.Now().UTC()}
-		wantCode(t, f.s.CreateUser(f.ctx, u), liaison.ECONFLICT, "CreateUser with a taken name")
+		wantCode(t, f.s.CreateUser(f.ctx, nil, u), liaison.ECONFLICT, "CreateUser with a taken name")
 		got, err := f.s.UserByName(f.ctx, "alice")
 		must(t, err, "UserByName")
 		if got.ID != f.alice.UserID {
@@ -170,7 +170,7 @@ var userTests = []test{
 	{"the node organisation is read when a token is used, not when it is made", func(t *testing.T, f *fixture) {
 		p := f.user(t, f.orgA, "chief", true)
 		_, hash := auth.NewToken()
-		must(t, f.s.CreateToken(f.ctx, &store.Token{Hash: hash, UserID: p.UserID, Label: "test", Created: time.Now().UTC()}), "CreateToken")
+		must(t, f.s.CreateToken(f.ctx, nil, &store.Token{Hash: hash, UserID: p.UserID, Label: "test", Created: time.Now().UTC()}), "CreateToken")
 		must(t, f.s.SetSetting(f.ctx, store.SettingNodeOrg, f.orgA.ID), "SetSetting node org")
 		got, err := f.s.Authenticate(f.ctx, hash)
 		must(t, err, "Authenticate")
@@ -181,11 +181,11 @@ var userTests = []test{
 	{"without a node organisation no one is a node admin", func(t *testing.T, f *fixture) {
 		s := f.open(t)
 		org := &liaison.Organisation{ID: newID("identity"), Name: "Lonely Agency", Country: "FR", Created: time.Now().UTC()}
-		must(t, s.CreateOrganisation(f.ctx, org), "CreateOrganisation")
+		must(t, s.CreateOrganisation(f.ctx, nil, org), "CreateOrganisation")
 		u := &liaison.User{ID: newID("user"), Name: "root", OrgID: org.ID, Clearance: "SECRET", Admin: true, Created: time.Now().UTC()}
-		must(t, s.CreateUser(f.ctx, u), "CreateUser")
+		must(t, s.CreateUser(f.ctx, nil, u), "CreateUser")
 		_, hash := auth.NewToken()
-		must(t, s.CreateToken(f.ctx, &store.Token{Hash: hash, UserID: u.ID, Label: "test", Created: time.Now().UTC()}), "CreateToken")
+		must(t, s.CreateToken(f.ctx, nil, &store.Token{Hash: hash, UserID: u.ID, Label: "test", Created: time.Now().UTC()}), "CreateToken")
 		p, err := s.Authenticate(f.ctx, hash)
 		must(t, err, "Authenticate")
 		if p.NodeAdmin || p.OrgID != org.ID {
@@ -207,7 +207,7 @@ var userTests = []test{
 func checkAuthenticate(t tb, f *fixture, want *liaison.Principal) *liaison.Principal {
 	t.Helper()
 	_, hash := auth.NewToken()
-	must(t, f.s.CreateToken(f.ctx, &store.Token{Hash: hash, UserID: want.UserID, Label: "test", Created: time.Now().UTC()}), "CreateToken")
+	must(t, f.s.CreateToken(f.ctx, nil, &store.Token{Hash: hash, UserID: want.UserID, Label: "test", Created: time.Now().UTC()}), "CreateToken")
 	got, err := f.s.Authenticate(f.ctx, hash)
 	must(t, err, "Authenticate")
 	if got == nil || *got != *want {
@@ -219,7 +219,7 @@ func checkAuthenticate(t tb, f *fixture, want *liaison.Principal) *liaison.Princ
 var collectionTests = []test{
 	{"an API root reads back and is listed", func(t *testing.T, f *fixture) {
 		want := &liaison.APIRoot{Name: "api2", Title: "Second", Description: "for partners", MaxContentLength: 12345}
-		must(t, f.s.CreateAPIRoot(f.ctx, clone(want)), "CreateAPIRoot")
+		must(t, f.s.CreateAPIRoot(f.ctx, nil, clone(want)), "CreateAPIRoot")
 		got, err := f.s.APIRoot(f.ctx, "api2")
 		must(t, err, "APIRoot")
 		if *got != *want {
@@ -240,7 +240,7 @@ var collectionTests = []test{
 		wantCode(t, err, liaison.ENOTFOUND, "APIRoot of an unknown name")
 	}},
 	{"an API root name that is taken is a conflict", func(t *testing.T, f *fixture) {
-		err := f.s.CreateAPIRoot(f.ctx, &liaison.APIRoot{Name: f.root, Title: "Impostor"})
+		err := f.s.CreateAPIRoot(f.ctx, nil, &liaison.APIRoot{Name: f.root, Title: "Impostor"})
 		wantCode(t, err, liaison.ECONFLICT, "CreateAPIRoot with a taken name")
 		got, err := f.s.APIRoot(f.ctx, f.root)
 		must(t, err, "APIRoot")
@@ -251,7 +251,7 @@ var collectionTests = []test{
 	{"a collection reads back with its rights", func(t *testing.T, f *fixture) {
 		want := &liaison.Collection{ID: uuid.NewString(), APIRoot: f.root, Title: "Igla", Description: "the missile case", Alias: "igla",
 			ReadOrgs: []string{f.orgA.ID, f.orgB.ID}, WriteOrgs: []string{f.orgB.ID}, Created: time.Now().UTC()}
-		must(t, f.s.CreateCollection(f.ctx, clone(want)), "CreateCollection")
+		must(t, f.s.CreateCollection(f.ctx, nil, clone(want)), "CreateCollection")
 		got, err := f.s.Collection(f.ctx, f.admin, f.root, want.ID)
 		must(t, err, "Collection")
 		checkCollection(t, got, want)
@@ -264,7 +264,7 @@ var collectionTests = []test{
 	}},
 	{"a collection id that is taken is a conflict", func(t *testing.T, f *fixture) {
 		id := f.shared(t)
-		err := f.s.CreateCollection(f.ctx, &liaison.Collection{ID: id, APIRoot: f.root, Title: "Impostor", ReadOrgs: []string{f.orgB.ID}})
+		err := f.s.CreateCollection(f.ctx, nil, &liaison.Collection{ID: id, APIRoot: f.root, Title: "Impostor", ReadOrgs: []string{f.orgB.ID}})
 		wantCode(t, err, liaison.ECONFLICT, "CreateCollection with a taken id")
 		got, err := f.s.Collection(f.ctx, f.admin, f.root, id)
 		must(t, err, "Collection")
@@ -303,9 +303,9 @@ var collectionTests = []test{
 	}},
 	{"collections of another API root are not listed", func(t *testing.T, f *fixture) {
 		mine := f.shared(t)
-		must(t, f.s.CreateAPIRoot(f.ctx, &liaison.APIRoot{Name: "api2", Title: "Second"}), "CreateAPIRoot")
+		must(t, f.s.CreateAPIRoot(f.ctx, nil, &liaison.APIRoot{Name: "api2", Title: "Second"}), "CreateAPIRoot")
 		other := &liaison.Collection{ID: uuid.NewString(), APIRoot: "api2", Title: "other", ReadOrgs: []string{f.orgB.ID}}
-		must(t, f.s.CreateCollection(f.ctx, other), "CreateCollection")
+		must(t, f.s.CreateCollection(f.ctx, nil, other), "CreateCollection")
 		for _, c := range []struct {
 			root string
 			want string

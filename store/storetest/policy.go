@@ -58,12 +58,12 @@ var policyTests = []test{
 // so draws do not see each other.
 func (f *fixture) checkPolicy(t *rapid.T) {
 	root := "r-" + uuid.NewString()
-	must(t, f.s.CreateAPIRoot(f.ctx, &liaison.APIRoot{Name: root, Title: "policy"}), "CreateAPIRoot")
+	must(t, f.s.CreateAPIRoot(f.ctx, nil, &liaison.APIRoot{Name: root, Title: "policy"}), "CreateAPIRoot")
 
 	orgs := make([]*liaison.Organisation, rapid.IntRange(1, 4).Draw(t, "organisations"))
 	for i := range orgs {
 		orgs[i] = &liaison.Organisation{ID: newID("identity"), Name: "org " + uuid.NewString(), Country: []string{"GB", "RU", "US", "FR"}[i], Created: time.Now().UTC()}
-		must(t, f.s.CreateOrganisation(f.ctx, orgs[i]), "CreateOrganisation")
+		must(t, f.s.CreateOrganisation(f.ctx, nil, orgs[i]), "CreateOrganisation")
 	}
 
 	colls := make([]*liaison.Collection, rapid.IntRange(1, 4).Draw(t, "collections"))
@@ -78,7 +78,7 @@ func (f *fixture) checkPolicy(t *rapid.T) {
 				c.WriteOrgs = append(c.WriteOrgs, o.ID)
 			}
 		}
-		must(t, f.s.CreateCollection(f.ctx, c), "CreateCollection")
+		must(t, f.s.CreateCollection(f.ctx, nil, c), "CreateCollection")
 		colls[i] = c
 		for range rapid.IntRange(0, 3).Draw(t, fmt.Sprintf("collection %d: objects", i)) {
 			o := indicator(t, newID("indicator"), 0, 0)
@@ -96,7 +96,7 @@ func (f *fixture) checkPolicy(t *rapid.T) {
 			NodeAdmin: rapid.Bool().Draw(t, fmt.Sprintf("principal %d: node admin", i))}
 		if k < len(orgs) {
 			p.OrgID, p.Country = orgs[k].ID, orgs[k].Country
-			must(t, f.s.CreateUser(f.ctx, &liaison.User{ID: p.UserID, Name: p.UserName, OrgID: p.OrgID, Clearance: p.Clearance, Admin: p.NodeAdmin, Created: time.Now().UTC()}), "CreateUser")
+			must(t, f.s.CreateUser(f.ctx, nil, &liaison.User{ID: p.UserID, Name: p.UserName, OrgID: p.OrgID, Clearance: p.Clearance, Admin: p.NodeAdmin, Created: time.Now().UTC()}), "CreateUser")
 		} else {
 			p.OrgID = newID("identity")
 		}

@@ -87,14 +87,14 @@ func newFixture(t *testing.T, open func(t *testing.T) store.Store) *fixture {
 	f.orgA = &liaison.Organisation{ID: newID("identity"), Name: "Agency A", Country: "RU", Created: created}
 	f.orgB = &liaison.Organisation{ID: newID("identity"), Name: "Agency B", Country: "US", Created: created}
 	for _, o := range []*liaison.Organisation{f.node, f.orgA, f.orgB} {
-		must(t, f.s.CreateOrganisation(f.ctx, clone(o)), "CreateOrganisation %s", o.Name)
+		must(t, f.s.CreateOrganisation(f.ctx, nil, clone(o)), "CreateOrganisation %s", o.Name)
 	}
 	must(t, f.s.SetSetting(f.ctx, store.SettingNodeOrg, f.node.ID), "SetSetting node org")
 	f.admin = f.user(t, f.node, "admin", true)
 	f.alice = f.user(t, f.orgA, "alice", false)
 	f.alice2 = f.user(t, f.orgA, "alice2", false)
 	f.bob = f.user(t, f.orgB, "bob", false)
-	must(t, f.s.CreateAPIRoot(f.ctx, &liaison.APIRoot{Name: f.root, Title: "API root one", MaxContentLength: 1 << 20}), "CreateAPIRoot")
+	must(t, f.s.CreateAPIRoot(f.ctx, nil, &liaison.APIRoot{Name: f.root, Title: "API root one", MaxContentLength: 1 << 20}), "CreateAPIRoot")
 	return f
 }
 
@@ -103,7 +103,7 @@ func newFixture(t *testing.T, open func(t *testing.T) store.Store) *fixture {
 func (f *fixture) user(t tb, org *liaison.Organisation, name string, admin bool) *liaison.Principal {
 	t.Helper()
 	u := &liaison.User{ID: newID("user"), Name: name, OrgID: org.ID, Clearance: "SECRET", Admin: admin, Created: time.Now().UTC()}
-	must(t, f.s.CreateUser(f.ctx, u), "CreateUser %s", name)
+	must(t, f.s.CreateUser(f.ctx, nil, u), "CreateUser %s", name)
 	return &liaison.Principal{UserID: u.ID, UserName: name, OrgID: org.ID, Country: org.Country, Clearance: u.Clearance, NodeAdmin: admin && org.ID == f.node.ID}
 }
 
@@ -112,7 +112,7 @@ func (f *fixture) user(t tb, org *liaison.Organisation, name string, admin bool)
 func (f *fixture) collection(t tb, readers, writers []*liaison.Organisation) string {
 	t.Helper()
 	c := &liaison.Collection{ID: uuid.NewString(), APIRoot: f.root, Title: "collection", ReadOrgs: ids(readers), WriteOrgs: ids(writers), Created: time.Now().UTC()}
-	must(t, f.s.CreateCollection(f.ctx, c), "CreateCollection")
+	must(t, f.s.CreateCollection(f.ctx, nil, c), "CreateCollection")
 	return c.ID
 }
 

@@ -1,0 +1,186 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/policy"
+	"github.com/liaison-intel/liaison/store"
+)
+
+// How policy reaches the queries: every object row carries the id of its
+// access class (the set of markings that apply to it), its owner and the
+// organisation that added it. For each query, package policy decides each
+// access class for the principal; the query then selects rows whose class
+// it allows (or allows when the owner shared it directly), plus the rows
+// the principal's organisation owns. Classes and markings are append-only,
+// so the decisions are computed over a cached list that grows.
+
+// classCache holds the access classes and marking definitions read so far.
+type classCache struct {
+	mu       sync.Mutex
+	maxID    int64
+	classes  map[int64][]string // class id -> marking ids
+	markings map[string]*policy.Marking
+}
+
+func newClassCache() *classCache {
+	return &classCache{classes: map[int64][]string{}, markings: map[string]*policy.Marking{}}
+}
+
+// refresh loads classes (and their markings) added since the last call,
+// by this process or another writing the same file.
+func (c *classCache) refresh(ctx context.Context, q queryer) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var maxID sql.NullInt64
+	if err := q.QueryRowContext(ctx, "SELECT max(id) FROM access_classes").Scan(&maxID); err != nil {
+		return err
+	}
+	if !maxID.Valid || maxID.Int64 <= c.maxID {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, "SELECT id, markings FROM access_classes WHERE id > ? ORDER BY id", c.maxID)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			rows.Close()
+			return err
+		}
+		refs := strings.Split(key, ",")
+		c.classes[id] = refs
+		c.maxID = max(c.maxID, id)
+		for _, r := range refs {
+			if _, ok := c.markings[r]; !ok {
+				if _, builtin := policy.BuiltinMarking(r); !builtin {
+					missing = append(missing, r)
+				}
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range missing {
+		m, err := loadMarking(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if m != nil {
+			c.markings[id] = m
+		}
+	}
+	return nil
+}
+
+// resolve returns the markings of a class; an unknown marking is nil, which
+// policy treats as denying.
+func (c *classCache) resolve(refs []string) []*policy.Marking {
+	out := make([]*policy.Marking, len(refs))
+	for i, r := range refs {
+		if m, ok := policy.BuiltinMarking(r); ok {
+			out[i] = m
+		} else {
+			out[i] = c.markings[r]
+		}
+	}
+	return out
+}
+
+// loadMarking reads one stored marking definition, nil if unknown.
+func loadMarking(ctx context.Context, q queryer, id string) (*policy.Marking, error) {
+	if m, ok := policy.BuiltinMarking(id); ok {
+		return m, nil
+	}
+	var raw []byte
+	err := q.QueryRowContext(ctx, "SELECT policy FROM markings WHERE id = ?", id).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m policy.Marking
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("marking %s: %w", id, err)
+	}
+	return &m, nil
+}
+
+// facts returns what policy needs to know of the node.
+func (s *Store) facts(ctx context.Context, q queryer) (policy.Facts, error) {
+	var nodeOrg sql.NullString
+	err := q.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = ?", store.SettingNodeOrg).Scan(&nodeOrg)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return policy.Facts{}, err
+	}
+	// Operations arrive in a later issue; until then no operation is known,
+	// and objects scoped to one are visible to their owner only.
+	return policy.Facts{NodeOrg: nodeOrg.String, Ladder: policy.DefaultLadder}, nil
+}
+
+// access is the decision of every access class for one principal.
+type access struct {
+	org     string
+	all     bool    // every class is allowed: no visibility predicate needed
+	allow   []int64 // classes allowed outright (0, unmarked, always)
+	strict  []int64 // classes allowed when the owner added the row itself
+	audited map[int64]bool
+}
+
+// accessFor decides every class for p.
+func (s *Store) accessFor(ctx context.Context, q queryer, p *liaison.Principal) (*access, error) {
+	if err := s.classes.refresh(ctx, q); err != nil {
+		return nil, err
+	}
+	facts, err := s.facts(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	a := &access{org: p.OrgID, allow: []int64{0}, audited: map[int64]bool{}}
+	s.classes.mu.Lock()
+	defer s.classes.mu.Unlock()
+	for id, refs := range s.classes.classes {
+		ms := s.classes.resolve(refs)
+		switch facts.Verdict(p, ms) {
+		case policy.Allow:
+			a.allow = append(a.allow, id)
+		case policy.AllowIfSharedByOwner:
+			a.strict = append(a.strict, id)
+		}
+		if facts.Audited(ms) {
+			a.audited[id] = true
+		}
+	}
+	a.all = len(a.allow) == len(s.classes.classes)+1
+	return a, nil
+}
+
+// visible returns the SQL predicate selecting rows (of table alias t) that
+// the principal may see, and its arguments.
+func (a *access) visible(t string) (string, []any) {
+	if a.all {
+		return "1", nil
+	}
+	allow, _ := json.Marshal(a.allow)
+	pred := fmt.Sprintf("(%[1]s.owner = ? OR %[1]s.access IN (SELECT value FROM json_each(?))", t)
+	args := []any{a.org, string(allow)}
+	if len(a.strict) > 0 {
+		strict, _ := json.Marshal(a.strict)
+		pred += fmt.Sprintf(" OR (%[1]s.access IN (SELECT value FROM json_each(?)) AND %[1]s.added_by = %[1]s.owner)", t)
+		args = append(args, string(strict))
+	}
+	return pred + ")", args
+}

@@ -1,0 +1,85 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/store"
+)
+
+// execer is a transaction or a database.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// auditor writes audit entries inside the caller's transaction.
+type auditor struct {
+	tx  execer
+	now int64
+	by  *liaison.Principal
+}
+
+func (s *Store) auditor(tx execer, by *liaison.Principal) *auditor {
+	return &auditor{tx: tx, now: micros(s.now()), by: by}
+}
+
+// record appends one entry. detail is marshalled to a JSON object.
+func (a *auditor) record(ctx context.Context, action, objectID, version, path string, detail any) error {
+	user, org := "system", ""
+	if a.by != nil {
+		user, org = a.by.UserName, a.by.OrgID
+	}
+	d := []byte("{}")
+	if detail != nil {
+		var err error
+		if d, err = json.Marshal(detail); err != nil {
+			return err
+		}
+	}
+	_, err := a.tx.ExecContext(ctx, `INSERT INTO audit (time, actor_user, actor_org, action, object_id, version, path, detail)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.now, user, org, action, objectID, version, path, string(d))
+	return err
+}
+
+// Audit returns audit entries; node admins only.
+func (s *Store) Audit(ctx context.Context, p *liaison.Principal, q store.AuditQuery) ([]store.AuditEntry, error) {
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
+	if !p.NodeAdmin {
+		return nil, liaison.Errorf(liaison.EFORBIDDEN, "only node administrators may read the audit log")
+	}
+	if q.Limit <= 0 || q.Limit > 10000 {
+		q.Limit = 10000
+	}
+	where := []string{"seq > ?"}
+	args := []any{q.AfterSeq}
+	for col, v := range map[string]string{"action": q.Action, "object_id": q.ObjectID, "actor_org": q.ActorOrg} {
+		if v != "" {
+			where = append(where, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT seq, time, actor_user, actor_org, action, object_id, version, path, detail
+FROM audit WHERE `+strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, append(args, q.Limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.AuditEntry
+	for rows.Next() {
+		var e store.AuditEntry
+		var t int64
+		var detail string
+		if err := rows.Scan(&e.Seq, &t, &e.ActorUser, &e.ActorOrg, &e.Action, &e.ObjectID, &e.Version, &e.Path, &detail); err != nil {
+			return nil, err
+		}
+		e.Time = fromMicros(t)
+		e.Detail = json.RawMessage(detail)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

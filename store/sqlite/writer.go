@@ -1,0 +1,214 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/policy"
+	"github.com/liaison-intel/liaison/stix"
+)
+
+// writer holds the prepared statements and the transaction-local state of
+// one add: markings and access classes created in this transaction, which
+// the shared cache learns only once they are committed.
+type writer struct {
+	ctx                   context.Context
+	tx                    *sql.Tx
+	cid                   int64
+	cache                 *classCache
+	versions, insert      *sql.Stmt
+	clearLast, clearFirst *sql.Stmt
+	markings              map[string]*policy.Marking // known in this transaction
+	classes               map[string]int64           // class key -> id, known in this transaction
+	deferred              []deferred                 // rows whose markings were unknown when added
+}
+
+// deferred is a stored row whose markings must be known by the end of the batch.
+type deferred struct {
+	seq         int64
+	id, version string
+	refs        []string
+	obj         *stix.Object
+}
+
+// field names the property through which the object references ref.
+func (d deferred) field(ref string) string { return fieldOf(d.obj, ref) }
+
+func newWriter(ctx context.Context, tx *sql.Tx, cid int64, cache *classCache) (*writer, error) {
+	w := &writer{ctx: ctx, tx: tx, cid: cid, cache: cache, markings: map[string]*policy.Marking{}, classes: map[string]int64{}}
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = tx.PrepareContext(ctx, q)
+		return st
+	}
+	w.versions = prep("SELECT seq, version, owner, date_added, raw FROM objects WHERE cid = ? AND id_key = ? AND id = ?")
+	w.insert = prep(`INSERT INTO objects (cid, id, id_key, version, type, spec_version, owner, added_by, access, date_added, is_first, is_last, raw)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	w.clearLast = prep("UPDATE objects SET is_last = 0 WHERE cid = ? AND id_key = ? AND id = ? AND is_last = 1")
+	w.clearFirst = prep("UPDATE objects SET is_first = 0 WHERE cid = ? AND id_key = ? AND id = ? AND is_first = 1")
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *writer) close() {
+	for _, st := range []*sql.Stmt{w.versions, w.insert, w.clearLast, w.clearFirst} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// resolve looks up marking definitions: the official TLP ones, those
+// defined earlier in this transaction, and those stored. It returns the
+// markings (nil where unknown) and the unknown ids.
+func (w *writer) resolve(refs []string) ([]*policy.Marking, []string) {
+	out := make([]*policy.Marking, len(refs))
+	var unknown []string
+	for i, r := range refs {
+		if m, ok := w.markings[r]; ok {
+			out[i] = m
+			continue
+		}
+		m, err := loadMarking(w.ctx, w.tx, r)
+		if err != nil || m == nil {
+			unknown = append(unknown, r)
+			continue
+		}
+		w.markings[r] = m
+		out[i] = m
+	}
+	return out, unknown
+}
+
+// addMarking records a marking definition so that objects may reference it.
+func (w *writer) addMarking(m *policy.Marking) error {
+	if _, builtin := policy.BuiltinMarking(m.ID); builtin {
+		return nil
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO markings (id, policy) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", m.ID, raw); err != nil {
+		return err
+	}
+	w.markings[m.ID] = m
+	return nil
+}
+
+// class returns the access class of a set of marking ids (sorted), creating
+// it if needed; 0 for none.
+func (w *writer) class(refs []string) (int64, error) {
+	if len(refs) == 0 {
+		return 0, nil
+	}
+	key := strings.Join(refs, ",")
+	if id, ok := w.classes[key]; ok {
+		return id, nil
+	}
+	var id int64
+	err := w.tx.QueryRowContext(w.ctx, "SELECT id FROM access_classes WHERE markings = ?", key).Scan(&id)
+	if err == sql.ErrNoRows {
+		var res sql.Result
+		if res, err = w.tx.ExecContext(w.ctx, "INSERT INTO access_classes (markings) VALUES (?)", key); err == nil {
+			id, err = res.LastInsertId()
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	w.classes[key] = id
+	return id, nil
+}
+
+type storedVersion struct {
+	version, owner string
+	dateAdded      int64
+	raw            []byte
+}
+
+// add stores one object unless the same version is there already. It
+// returns whether a row was written, the date_added of the stored version
+// and the new row's sequence number.
+func (w *writer) add(o *stix.Object, dateAdded int64, owner, addedBy string, class int64) (bool, int64, int64, error) {
+	key := idKey(o.ID)
+	rows, err := w.versions.QueryContext(w.ctx, w.cid, key, o.ID)
+	if err != nil {
+		return false, 0, 0, err
+	}
+	var existing []storedVersion
+	for rows.Next() {
+		var v storedVersion
+		var seq int64
+		if err := rows.Scan(&seq, &v.version, &v.owner, &v.dateAdded, &v.raw); err != nil {
+			rows.Close()
+			return false, 0, 0, err
+		}
+		existing = append(existing, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, 0, 0, err
+	}
+
+	version := o.Version()
+	isFirst, isLast := true, true
+	for _, v := range existing {
+		if v.version == version {
+			if stix.SameContent(v.raw, o.Raw) {
+				return false, v.dateAdded, 0, nil
+			}
+			return false, 0, 0, liaison.Errorf(liaison.ECONFLICT,
+				"%s: version %s is already stored with different content; publish a new version with a later modified timestamp",
+				o.ID, versionText(o, v.dateAdded))
+		}
+		if !o.Versioned() {
+			return false, 0, 0, liaison.Errorf(liaison.ECONFLICT,
+				"%s: a different object with this id is already stored, and %s objects are not versioned", o.ID, o.Type)
+		}
+		if err := policy.MayPublishVersion(o, v.owner); err != nil {
+			return false, 0, 0, liaison.Errorf(liaison.EINVALID, "%s", err.Error())
+		}
+		if v.version > version {
+			isLast = false
+		}
+		if v.version < version {
+			isFirst = false
+		}
+	}
+	if isLast && len(existing) > 0 {
+		if _, err := w.clearLast.ExecContext(w.ctx, w.cid, key, o.ID); err != nil {
+			return false, 0, 0, err
+		}
+	}
+	if isFirst && len(existing) > 0 {
+		if _, err := w.clearFirst.ExecContext(w.ctx, w.cid, key, o.ID); err != nil {
+			return false, 0, 0, err
+		}
+	}
+	res, err := w.insert.ExecContext(w.ctx, w.cid, o.ID, key, version, o.Type, o.EffectiveSpecVersion(), owner, addedBy, class,
+		dateAdded, isFirst, isLast, []byte(o.Raw))
+	if err != nil {
+		return false, 0, 0, err
+	}
+	seq, err := res.LastInsertId()
+	return true, dateAdded, seq, err
+}
+
+// remove deletes a row written earlier in this transaction.
+func (w *writer) remove(seq int64, id string) error {
+	if _, err := w.tx.ExecContext(w.ctx, "DELETE FROM objects WHERE seq = ?", seq); err != nil {
+		return err
+	}
+	return recomputeEnds(w.ctx, w.tx, w.cid, id)
+}
