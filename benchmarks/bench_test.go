@@ -140,7 +140,7 @@ func startNode(b *testing.B, dir string) *testNode {
 	if err != nil {
 		b.Fatal(err)
 	}
-	token, err := node.AddToken(ctx, st, u, "bench")
+	token, err := node.AddToken(ctx, st, nil, u, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

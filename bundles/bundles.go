@@ -76,7 +76,7 @@ func Import(ctx context.Context, st store.Store, p *liaison.Principal, apiRoot, 
 			}
 		}
 	}
-	added, err := st.AddObjects(ctx, p, store.AddRequest{APIRoot: apiRoot, Collection: collection}, objs)
+	added, err := st.AddObjects(ctx, p, store.AddRequest{APIRoot: apiRoot, Collection: collection, Path: "import"}, objs)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +99,9 @@ func Export(ctx context.Context, st store.Store, p *liaison.Principal, q store.Q
 	bw := bufio.NewWriterSize(w, 1<<16)
 	q.WithContent = true
 	q.Cursor = ""
+	if q.Path == "" {
+		q.Path = "export"
+	}
 	if q.Limit <= 0 {
 		q.Limit = 1000
 	}

@@ -80,7 +80,7 @@ func Init(ctx context.Context, st store.Store, opt InitOptions) (*Identity, erro
 		country := strings.ToUpper(cmpOr(opt.OrgCountry, DefaultCountry))
 		if org, err := st.OrganisationByName(ctx, name); err == nil {
 			id.Org = org
-		} else if id.Org, err = AddOrganisation(ctx, st, name, country); err != nil {
+		} else if id.Org, err = AddOrganisation(ctx, st, nil, name, country); err != nil {
 			return nil, err
 		}
 		if err := st.SetSetting(ctx, store.SettingNodeOrg, id.Org.ID); err != nil {
@@ -113,7 +113,7 @@ func Init(ctx context.Context, st store.Store, opt InitOptions) (*Identity, erro
 		return nil, err
 	}
 	if len(colls) == 0 {
-		c, err := AddCollection(ctx, st, root, "Intelligence", "Intelligence of "+id.Org.Name, "intelligence",
+		c, err := AddCollection(ctx, st, nil, root, "Intelligence", "Intelligence of "+id.Org.Name, "intelligence",
 			[]string{id.Org.Name}, []string{id.Org.Name})
 		if err != nil {
 			return nil, err
@@ -123,7 +123,7 @@ func Init(ctx context.Context, st store.Store, opt InitOptions) (*Identity, erro
 	id.CollectionID = colls[0].ID
 
 	if _, err := st.UserByName(ctx, AdminUser); liaison.ErrorCode(err) == liaison.ENOTFOUND {
-		token, err := AddUser(ctx, st, id.Org.Name, AdminUser, policy.DefaultLadder.Highest(), true)
+		token, err := AddUser(ctx, st, nil, id.Org.Name, AdminUser, policy.DefaultLadder.Highest(), true)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +165,7 @@ func NodeAdmin(ctx context.Context, st store.Store) (*liaison.Principal, error) 
 }
 
 // AddOrganisation registers an organisation with a new identity id.
-func AddOrganisation(ctx context.Context, st store.Store, name, country string) (*liaison.Organisation, error) {
+func AddOrganisation(ctx context.Context, st store.Store, by *liaison.Principal, name, country string) (*liaison.Organisation, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, liaison.Errorf(liaison.EINVALID, "an organisation needs a name")
@@ -175,7 +175,7 @@ func AddOrganisation(ctx context.Context, st store.Store, name, country string) 
 		return nil, liaison.Errorf(liaison.EINVALID, "country %q is not an ISO 3166-1 alpha-2 code (such as GB, RU, US)", country)
 	}
 	org := &liaison.Organisation{ID: "identity--" + uuid.NewString(), Name: name, Country: country}
-	if err := st.CreateOrganisation(ctx, nil, org); err != nil {
+	if err := st.CreateOrganisation(ctx, by, org); err != nil {
 		return nil, err
 	}
 	return org, nil
@@ -183,7 +183,7 @@ func AddOrganisation(ctx context.Context, st store.Store, name, country string) 
 
 // AddUser registers a user of an organisation (by name) and returns a new API
 // token for them; only the token's hash is stored.
-func AddUser(ctx context.Context, st store.Store, orgName, userName, clearance string, admin bool) (string, error) {
+func AddUser(ctx context.Context, st store.Store, by *liaison.Principal, orgName, userName, clearance string, admin bool) (string, error) {
 	org, err := st.OrganisationByName(ctx, orgName)
 	if err != nil {
 		return "", err
@@ -200,16 +200,16 @@ func AddUser(ctx context.Context, st store.Store, orgName, userName, clearance s
 		return "", liaison.Errorf(liaison.EINVALID, "%v", err)
 	}
 	u := &liaison.User{ID: "user--" + uuid.NewString(), Name: userName, OrgID: org.ID, Clearance: level, Admin: admin}
-	if err := st.CreateUser(ctx, nil, u); err != nil {
+	if err := st.CreateUser(ctx, by, u); err != nil {
 		return "", err
 	}
-	return AddToken(ctx, st, u, "created with the user")
+	return AddToken(ctx, st, by, u, "created with the user")
 }
 
 // AddToken issues a new API token for a user and returns the secret.
-func AddToken(ctx context.Context, st store.Store, u *liaison.User, label string) (string, error) {
+func AddToken(ctx context.Context, st store.Store, by *liaison.Principal, u *liaison.User, label string) (string, error) {
 	secret, hash := auth.NewToken()
-	if err := st.CreateToken(ctx, nil, &store.Token{Hash: hash, UserID: u.ID, Label: label}); err != nil {
+	if err := st.CreateToken(ctx, by, &store.Token{Hash: hash, UserID: u.ID, Label: label}); err != nil {
 		return "", err
 	}
 	return secret, nil
@@ -217,7 +217,7 @@ func AddToken(ctx context.Context, st store.Store, u *liaison.User, label string
 
 // AddCollection creates a collection; read and write rights are granted to
 // organisations named by name or identity id.
-func AddCollection(ctx context.Context, st store.Store, apiRoot, title, description, alias string, readOrgs, writeOrgs []string) (*liaison.Collection, error) {
+func AddCollection(ctx context.Context, st store.Store, by *liaison.Principal, apiRoot, title, description, alias string, readOrgs, writeOrgs []string) (*liaison.Collection, error) {
 	if strings.TrimSpace(title) == "" {
 		return nil, liaison.Errorf(liaison.EINVALID, "a collection needs a title")
 	}
@@ -245,7 +245,7 @@ func AddCollection(ctx context.Context, st store.Store, apiRoot, title, descript
 	}
 	c := &liaison.Collection{ID: uuid.NewString(), APIRoot: apiRoot, Title: title, Description: description, Alias: alias,
 		ReadOrgs: read, WriteOrgs: write}
-	if err := st.CreateCollection(ctx, nil, c); err != nil {
+	if err := st.CreateCollection(ctx, by, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -278,7 +278,7 @@ func publishIdentity(ctx context.Context, st store.Store, p *liaison.Principal, 
 			}
 		}
 	}
-	res, err := st.AddObjects(ctx, p, store.AddRequest{APIRoot: root, Collection: collection}, seq)
+	res, err := st.AddObjects(ctx, p, store.AddRequest{APIRoot: root, Collection: collection, Path: "init"}, seq)
 	if err != nil {
 		return err
 	}

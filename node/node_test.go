@@ -67,20 +67,20 @@ func TestAdminCommandsRefuseBadInputWithAClearMessage(t *testing.T) {
 		run  func() error
 		code string
 	}{
-		{"an unknown country", func() error { _, err := AddOrganisation(ctx, st, "X", "XQ"); return err }, liaison.EINVALID},
-		{"a three-letter country", func() error { _, err := AddOrganisation(ctx, st, "X", "GBR"); return err }, liaison.EINVALID},
-		{"an organisation without a name", func() error { _, err := AddOrganisation(ctx, st, " ", "GB"); return err }, liaison.EINVALID},
-		{"a duplicate organisation", func() error { _, err := AddOrganisation(ctx, st, "Bureau", "US"); return err }, liaison.ECONFLICT},
-		{"a user of an unknown organisation", func() error { _, err := AddUser(ctx, st, "Nobody", "u", "", false); return err }, liaison.ENOTFOUND},
-		{"an unknown clearance", func() error { _, err := AddUser(ctx, st, "Bureau", "u", "COSMIC", false); return err }, liaison.EINVALID},
-		{"a user name with a colon", func() error { _, err := AddUser(ctx, st, "Bureau", "a:b", "", false); return err }, liaison.EINVALID},
-		{"a duplicate user", func() error { _, err := AddUser(ctx, st, "Bureau", "admin", "", false); return err }, liaison.ECONFLICT},
+		{"an unknown country", func() error { _, err := AddOrganisation(ctx, st, nil, "X", "XQ"); return err }, liaison.EINVALID},
+		{"a three-letter country", func() error { _, err := AddOrganisation(ctx, st, nil, "X", "GBR"); return err }, liaison.EINVALID},
+		{"an organisation without a name", func() error { _, err := AddOrganisation(ctx, st, nil, " ", "GB"); return err }, liaison.EINVALID},
+		{"a duplicate organisation", func() error { _, err := AddOrganisation(ctx, st, nil, "Bureau", "US"); return err }, liaison.ECONFLICT},
+		{"a user of an unknown organisation", func() error { _, err := AddUser(ctx, st, nil, "Nobody", "u", "", false); return err }, liaison.ENOTFOUND},
+		{"an unknown clearance", func() error { _, err := AddUser(ctx, st, nil, "Bureau", "u", "COSMIC", false); return err }, liaison.EINVALID},
+		{"a user name with a colon", func() error { _, err := AddUser(ctx, st, nil, "Bureau", "a:b", "", false); return err }, liaison.EINVALID},
+		{"a duplicate user", func() error { _, err := AddUser(ctx, st, nil, "Bureau", "admin", "", false); return err }, liaison.ECONFLICT},
 		{"a collection for an unknown organisation", func() error {
-			_, err := AddCollection(ctx, st, DefaultAPIRoot, "T", "", "", []string{"Nobody"}, nil)
+			_, err := AddCollection(ctx, st, nil, DefaultAPIRoot, "T", "", "", []string{"Nobody"}, nil)
 			return err
 		}, liaison.EINVALID},
 		{"a collection without a title", func() error {
-			_, err := AddCollection(ctx, st, DefaultAPIRoot, "", "", "", nil, nil)
+			_, err := AddCollection(ctx, st, nil, DefaultAPIRoot, "", "", "", nil, nil)
 			return err
 		}, liaison.EINVALID},
 	}
@@ -103,10 +103,10 @@ func TestUserTokensAuthenticateWithTheirClearance(t *testing.T) {
 	if _, err := Init(ctx, st, InitOptions{OrgName: "Service", OrgCountry: "RU"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := AddOrganisation(ctx, st, "Bureau", "US"); err != nil {
+	if _, err := AddOrganisation(ctx, st, nil, "Bureau", "US"); err != nil {
 		t.Fatal(err)
 	}
-	token, err := AddUser(ctx, st, "Bureau", "agent", "secret", true)
+	token, err := AddUser(ctx, st, nil, "Bureau", "agent", "secret", true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,7 +156,7 @@ func TestAdminCommandsWorkWhileAServerRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := AddOrganisation(ctx, cli, "Partner", "FR"); err != nil {
+	if _, err := AddOrganisation(ctx, cli, nil, "Partner", "FR"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := server.OrganisationByName(ctx, "Partner"); err != nil {

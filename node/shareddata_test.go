@@ -128,7 +128,7 @@ func TestSharedDataImportsAndReadsBackThroughTAXII(t *testing.T) {
 				t.Fatal(err)
 			}
 			p, _ := NodeAdmin(ctx, st)
-			coll, err := AddCollection(ctx, st, id.APIRoot, "Import", "", "", []string{"Importer"}, []string{"Importer"})
+			coll, err := AddCollection(ctx, st, nil, id.APIRoot, "Import", "", "", []string{"Importer"}, []string{"Importer"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +156,7 @@ func TestSharedDataImportsAndReadsBackThroughTAXII(t *testing.T) {
 			srv := httptest.NewServer(Handler(st, ServerConfig{}))
 			defer srv.Close()
 			u, _ := st.UserByName(ctx, AdminUser)
-			token, _ := AddToken(ctx, st, u, "test")
+			token, _ := AddToken(ctx, st, nil, u, "test")
 			c := client.New(client.WithBasicAuth(AdminUser, token))
 			got := map[string][]json.RawMessage{}
 			for raw, err := range c.GetObjects(ctx, srv.URL+"/taxii2/"+id.APIRoot+"/", coll.ID, client.Filter{Versions: []string{"all"}, Limit: 500}) {

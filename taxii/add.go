@@ -81,7 +81,7 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	req := store.AddRequest{APIRoot: root.Name, Collection: c.ID, StatusID: uuid.NewString(), KeepDetails: true}
+	req := store.AddRequest{APIRoot: root.Name, Collection: c.ID, StatusID: uuid.NewString(), KeepDetails: true, Path: "TAXII add objects"}
 	res, err := s.st.AddObjects(ctx, auth.PrincipalFrom(ctx), req, iter.Seq2[*stix.Object, error](objects))
 	if bodyErr != nil {
 		err = bodyErr // the body's fault, whatever the store made of it

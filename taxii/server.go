@@ -191,6 +191,7 @@ func (s *Server) query(r *http.Request, ep Endpoint) (store.Query, error) {
 		return q, err
 	}
 	q.APIRoot, q.Collection = r.PathValue("root"), r.PathValue("coll")
+	q.Path = "TAXII " + ep.String() // for the audit log
 	if ep != EndpointDelete {
 		s.pageSize(&q)
 	}

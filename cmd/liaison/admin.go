@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -74,7 +75,7 @@ func (c *OrgAddCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer st.Close()
-	org, err := node.AddOrganisation(ctx, st, c.Name, c.Country)
+	org, err := node.AddOrganisation(ctx, st, actor(ctx, st), c.Name, c.Country)
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func (c *UserAddCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer st.Close()
-	token, err := node.AddUser(ctx, st, c.Org, c.Name, c.Clearance, c.Admin)
+	token, err := node.AddUser(ctx, st, actor(ctx, st), c.Org, c.Name, c.Clearance, c.Admin)
 	if err != nil {
 		return err
 	}
@@ -185,7 +186,7 @@ func (c *TokenAddCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	token, err := node.AddToken(ctx, st, u, c.Label)
+	token, err := node.AddToken(ctx, st, actor(ctx, st), u, c.Label)
 	if err != nil {
 		return err
 	}
@@ -218,7 +219,7 @@ func (c *CollectionAddCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	coll, err := node.AddCollection(ctx, st, root, c.Title, c.Description, c.Alias, c.Read, c.Write)
+	coll, err := node.AddCollection(ctx, st, actor(ctx, st), root, c.Title, c.Description, c.Alias, c.Read, c.Write)
 	if err != nil {
 		return err
 	}
@@ -286,6 +287,9 @@ func orgNames(ctx context.Context, st store.Store) map[string]string {
 	return names
 }
 
+// jsonLine prints v as one line of JSON.
+func jsonLine(v any) error { return json.NewEncoder(os.Stdout).Encode(v) }
+
 func printJSON(v any) error {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
@@ -299,4 +303,20 @@ func principal(ctx context.Context, st store.Store, as string) (*liaison.Princip
 		return node.PrincipalFor(ctx, st, as)
 	}
 	return node.NodeAdmin(ctx, st)
+}
+
+// actor is who the audit log names for an admin command: the node's
+// organisation, acting through the command line as the operating-system
+// user running it.
+func actor(ctx context.Context, st store.Store) *liaison.Principal {
+	p, err := node.NodeAdmin(ctx, st)
+	if err != nil {
+		return nil
+	}
+	who := "cli"
+	if u, err := user.Current(); err == nil {
+		who += ":" + u.Username
+	}
+	p.UserName = who
+	return p
 }
