@@ -26,7 +26,7 @@ func object(t *testing.T, raw string) *stix.Object {
 	return o
 }
 
-func TestCollectionAccessFollowsTheRightsOfTheOrganisation(t *testing.T) {
+func TestRuleCollectionFirstFollowsTheRightsOfTheOrganisation(t *testing.T) {
 	c := &liaison.Collection{ReadOrgs: []string{orgA, orgB}, WriteOrgs: []string{orgA}}
 	tests := []struct {
 		name string
@@ -48,7 +48,7 @@ func TestCollectionAccessFollowsTheRightsOfTheOrganisation(t *testing.T) {
 	}
 }
 
-func TestMayWriteRefusesImpersonationOfAnotherOrganisation(t *testing.T) {
+func TestRuleOwnOrganisationRefusesImpersonationOfAnotherOrganisation(t *testing.T) {
 	orgs := registry{orgA: true, orgB: true}
 	p := &liaison.Principal{OrgID: orgA}
 	ind := func(creator string) string {
@@ -88,7 +88,7 @@ func TestMayWriteRefusesImpersonationOfAnotherOrganisation(t *testing.T) {
 	}
 }
 
-func TestOnlyTheCreatorMayPublishANewVersion(t *testing.T) {
+func TestRuleCreatorVersionsOnlyTheCreatorMayPublishANewVersion(t *testing.T) {
 	o := object(t, `{"type":"malware","spec_version":"2.1","id":"malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-05T10:00:00.000Z","modified":"2026-01-06T10:00:00.000Z","name":"x","is_family":false,"created_by_ref":"`+orgA+`"}`)
 	if err := MayPublishVersion(o, orgA); err != nil {
 		t.Errorf("the creator was refused: %v", err)

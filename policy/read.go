@@ -99,7 +99,7 @@ func (f Facts) Verdict(p *liaison.Principal, markings []*Marking) Verdict {
 		}
 		switch m.TLP {
 		case TLPAmberStrict:
-			if p.OrgID != f.NodeOrg {
+			if f.NodeOrg == "" || p.OrgID != f.NodeOrg {
 				v = AllowIfSharedByOwner
 			}
 		case TLPRed:
@@ -111,18 +111,24 @@ func (f Facts) Verdict(p *liaison.Principal, markings []*Marking) Verdict {
 			if h.Classification != "" && !f.cleared(p, h.Classification) {
 				return Deny
 			}
-			if len(h.ReleasableTo) > 0 && !slices.Contains(h.ReleasableTo, p.OrgID) && !slices.Contains(h.ReleasableTo, p.Country) {
+			if len(h.ReleasableTo) > 0 && !listed(h.ReleasableTo, p.OrgID) && !listed(h.ReleasableTo, p.Country) {
 				return Deny
 			}
 			if h.OperationRef != "" {
 				members, ok := f.operationMembers(h.OperationRef)
-				if !ok || !slices.Contains(members, p.OrgID) {
+				if !ok || !listed(members, p.OrgID) {
 					return Deny
 				}
 			}
 		}
 	}
 	return v
+}
+
+// listed reports whether v, which must not be empty, is in list: a
+// principal without an organisation or a country matches no entry.
+func listed(list []string, v string) bool {
+	return v != "" && slices.Contains(list, v)
 }
 
 func (f Facts) operationMembers(ref string) ([]string, bool) {
@@ -171,11 +177,12 @@ func named(p *liaison.Principal, markings []*Marking) bool {
 
 // Audited reports whether reading an object with these markings is written
 // to the audit log: TLP:AMBER, AMBER+STRICT or RED, or a classification
-// above the lowest level of the ladder.
+// above the lowest level of the ladder. An unknown marking (nil) or a level
+// the ladder does not know is audited: it could be any of those.
 func (f Facts) Audited(markings []*Marking) bool {
 	for _, m := range markings {
 		if m == nil {
-			continue
+			return true
 		}
 		switch m.TLP {
 		case TLPAmber, TLPAmberStrict, TLPRed:
@@ -192,7 +199,13 @@ func (f Facts) Audited(markings []*Marking) bool {
 
 // MayMark decides whether p may publish an object carrying these markings:
 // nobody may mark an object above their own clearance.
+//
+// Unknown markings (nil) are not this rule's concern: the store refuses
+// references to marking definitions it does not know ("Known markings").
 func (f Facts) MayMark(p *liaison.Principal, objectID string, markings []*Marking) error {
+	if p == nil {
+		return liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
 	for _, m := range markings {
 		if m == nil || m.Handling == nil || m.Handling.Classification == "" {
 			continue
@@ -217,6 +230,9 @@ func orLowest(level string, l Ladder) string {
 func MayDelete(p *liaison.Principal, objectID, owner string) error {
 	if p == nil {
 		return liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
+	if owner == "" {
+		return liaison.Errorf(liaison.EFORBIDDEN, "%s has no known owner; only its owner may delete it", objectID)
 	}
 	if owner != p.OrgID {
 		return liaison.Errorf(liaison.EFORBIDDEN, "%s belongs to another organisation; only its owner may delete it", objectID)
