@@ -303,3 +303,53 @@ func PrincipalFor(ctx context.Context, st store.Store, userName string) (*liaiso
 	return &liaison.Principal{UserID: u.ID, UserName: u.Name, OrgID: org.ID, Country: org.Country,
 		Clearance: u.Clearance, NodeAdmin: u.Admin && org.ID == nodeOrg}, nil
 }
+
+// AddMarking publishes a Liaison handling marking definition, created by
+// p's organisation, in a collection, and returns its id. Name may be empty
+// (it is then written from the marking's content, e.g. "SECRET // REL TO GB, US // H2").
+func AddMarking(ctx context.Context, st store.Store, p *liaison.Principal, root, collection, name string, h policy.Handling) (string, error) {
+	id := "marking-definition--" + uuid.NewString()
+	if h.Classification != "" {
+		level, err := policy.DefaultLadder.Canonical(h.Classification)
+		if err != nil {
+			return "", liaison.Errorf(liaison.EINVALID, "%v", err)
+		}
+		h.Classification = level
+	}
+	body, err := json.Marshal(h)
+	if err != nil {
+		return "", err
+	}
+	var ext map[string]any
+	_ = json.Unmarshal(body, &ext)
+	ext["extension_type"] = "property-extension"
+	if name == "" {
+		name = (&policy.Marking{ID: id, Handling: &h}).Describe()
+		// Readers know organisations by name, not identity id.
+		if orgs, err := st.Organisations(ctx); err == nil {
+			for _, o := range orgs {
+				name = strings.ReplaceAll(name, o.ID, o.Name)
+			}
+		}
+	}
+	obj := map[string]any{
+		"type": "marking-definition", "spec_version": stix.SpecVersion, "id": id,
+		"created":        stix.FormatTimestamp(time.Now())[:23] + "Z",
+		"created_by_ref": p.OrgID, "name": name,
+		"extensions": map[string]any{policy.HandlingExtension: ext},
+	}
+	raw, _ := json.Marshal(obj)
+	parsed, err := stix.Parse(raw)
+	if err != nil {
+		return "", liaison.Errorf(liaison.EINVALID, "%v", err)
+	}
+	res, err := st.AddObjects(ctx, p, store.AddRequest{APIRoot: root, Collection: collection, Path: "cli marking add"},
+		func(yield func(*stix.Object, error) bool) { yield(parsed, nil) })
+	if err != nil {
+		return "", err
+	}
+	if len(res.Refused) > 0 {
+		return "", liaison.Errorf(liaison.EINVALID, "%s", res.Refused[0].Message)
+	}
+	return id, nil
+}

@@ -36,6 +36,7 @@ type CLI struct {
 	Collection CollectionCmd `cmd:"" help:"Manage TAXII collections."`
 	Import     ImportCmd     `cmd:"" help:"Import STIX 2.1 bundles into a collection."`
 	Export     ExportCmd     `cmd:"" help:"Export a collection as a STIX 2.1 bundle on stdout."`
+	Marking    MarkingCmd    `cmd:"" help:"Manage handling markings (classification, releasability, handling codes)."`
 	Audit      AuditCmd      `cmd:"" help:"Read the audit log."`
 	Version    VersionCmd    `cmd:"" help:"Print the version."`
 }

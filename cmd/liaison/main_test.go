@@ -103,6 +103,36 @@ func TestCommandLineAdministersANode(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "dealer@example.com") {
 		t.Errorf("export as a reader of the collection: %+v", r)
 	}
+
+	// A handling marking: SECRET, releasable to the United States.
+	r = run(t, dir, "", "marking", "add", "--collection", coll, "--classification", "secret", "--releasable-to", "US", "--handling-code", "H2")
+	if r.code != 0 || !regexp.MustCompile(`^marking-definition--[0-9a-f-]{36}\n$`).MatchString(r.stdout) {
+		t.Fatalf("marking add: %+v", r)
+	}
+	secret := strings.TrimSpace(r.stdout)
+	if r := run(t, dir, "", "marking", "add", "--collection", coll, "--handling-code", "H3"); r.code == 0 || !strings.Contains(r.stderr, "handling_restrictions") {
+		t.Errorf("H3 without restrictions: %+v", r)
+	}
+	marked := `{"type":"indicator","spec_version":"2.1","id":"indicator--5a0e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-06T10:00:00.000Z","modified":"2026-01-06T10:00:00.000Z","name":"crate","pattern":"[ipv4-addr:value = '10.0.0.2']","pattern_type":"stix","valid_from":"2026-01-06T10:00:00Z","object_marking_refs":["` + secret + `"]}`
+	if r := run(t, dir, marked, "import", "--collection", coll); r.code != 0 || !strings.Contains(r.stdout, "1 added") {
+		t.Fatalf("import of a marked object: %+v", r)
+	}
+	if r := run(t, dir, "", "user", "add", "--org", "Bureau", "--name", "clerk"); r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := run(t, dir, "", "export", "--collection", coll, "--as", "agent"); !strings.Contains(r.stdout, "indicator--5a0e2d2b") {
+		t.Errorf("agent (US, SECRET) must see the SECRET // REL TO US indicator: %+v", r)
+	}
+	if r := run(t, dir, "", "export", "--collection", coll, "--as", "clerk"); r.code != 0 || strings.Contains(r.stdout, "indicator--5a0e2d2b") {
+		t.Errorf("clerk (US, UNCLASSIFIED) must not see it: %+v", r)
+	}
+	r = run(t, dir, "", "audit", "list", "--json", "--action", "read")
+	if r.code != 0 || !strings.Contains(r.stdout, `"actor_user":"agent"`) || !strings.Contains(r.stdout, "indicator--5a0e2d2b") || !strings.Contains(r.stdout, `"path":"export"`) {
+		t.Errorf("audit list must show agent's export of the SECRET object: %+v", r)
+	}
+	if r := run(t, dir, "", "audit", "list"); r.code != 0 || !strings.Contains(r.stdout, "organisation-add") || !strings.Contains(r.stdout, "write-refused") {
+		t.Errorf("audit list: %+v", r)
+	}
 	if r := run(t, dir, "", "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "liaison ") {
 		t.Errorf("version: %+v", r)
 	}
