@@ -1,11 +1,15 @@
 package policy
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/stix"
@@ -138,19 +142,50 @@ func fieldError(id, field, format string, args ...any) error {
 
 func parseHandling(id string, body json.RawMessage, ladder Ladder) (*Handling, error) {
 	const f = "extensions." + HandlingExtension
-	var known struct {
-		ExtensionType string `json:"extension_type"`
-		Handling
-	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&known); err != nil {
+	members, err := objectMembers(body)
+	if err != nil {
 		return nil, fieldError(id, f, "is not a valid Liaison handling marking: %v", err)
 	}
-	if known.ExtensionType != "property-extension" {
+	var (
+		h             Handling
+		extensionType string
+	)
+	for _, m := range members {
+		field := f + "." + m.name
+		var err error
+		switch m.name {
+		case "extension_type":
+			extensionType, err = aString(m.value)
+		case "classification":
+			h.Classification, err = aString(m.value)
+		case "releasable_to":
+			if h.ReleasableTo, err = aStringList(id, field, m.value); err != nil {
+				return nil, err
+			}
+		case "operation_ref":
+			h.OperationRef, err = aString(m.value)
+		case "handling_code":
+			h.HandlingCode, err = aString(m.value)
+		case "handling_restrictions":
+			h.HandlingRestrictions, err = aString(m.value)
+		case "source_reliability":
+			h.SourceReliability, err = aString(m.value)
+		case "information_credibility":
+			h.InformationCredibility, err = aString(m.value)
+		case "recipients":
+			if h.Recipients, err = recipients(id, field, m.value); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fieldError(id, f+"."+clip(m.name), "is not a property of the Liaison handling marking (property names are case-sensitive; see docs/EXTENSIONS.md)")
+		}
+		if err != nil {
+			return nil, fieldError(id, field, "%v", err)
+		}
+	}
+	if extensionType != "property-extension" {
 		return nil, fieldError(id, f+".extension_type", "must be \"property-extension\"")
 	}
-	h := known.Handling
 	if h.Classification != "" {
 		level, err := ladder.Canonical(h.Classification)
 		if err != nil {
@@ -190,18 +225,124 @@ func parseHandling(id string, body json.RawMessage, ladder Ladder) (*Handling, e
 			return nil, fieldError(id, f+".information_credibility", "must be one of 1-6, not %q", clip(h.InformationCredibility))
 		}
 	}
-	for i, r := range h.Recipients {
-		if !stix.ValidID(r.OrganizationRef, "identity") {
-			return nil, fieldError(id, fmt.Sprintf("%s.recipients[%d].organization_ref", f, i), "must be an organisation identity id")
-		}
-		if !userName.MatchString(r.User) {
-			return nil, fieldError(id, fmt.Sprintf("%s.recipients[%d].user", f, i), "must be a user name")
-		}
-	}
 	if h.empty() {
 		return nil, fieldError(id, f, "states nothing: give at least a classification, releasable_to, operation_ref, handling code, evaluation or recipients")
 	}
 	return &h, nil
+}
+
+// recipients reads the recipients list: objects with exactly an
+// organization_ref and a user.
+func recipients(id, field string, raw json.RawMessage) ([]Recipient, error) {
+	var list []json.RawMessage
+	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &list) != nil || len(list) == 0 {
+		return nil, fieldError(id, field, "must be a non-empty list of recipients (omit it to name nobody)")
+	}
+	out := make([]Recipient, 0, len(list))
+	for i, e := range list {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		members, err := objectMembers(e)
+		if err != nil {
+			return nil, fieldError(id, at, "must be an object with organization_ref and user: %v", err)
+		}
+		var r Recipient
+		for _, m := range members {
+			var err error
+			switch m.name {
+			case "organization_ref":
+				r.OrganizationRef, err = aString(m.value)
+			case "user":
+				r.User, err = aString(m.value)
+			default:
+				return nil, fieldError(id, at+"."+clip(m.name), "is not a property of a recipient (organization_ref, user)")
+			}
+			if err != nil {
+				return nil, fieldError(id, at+"."+m.name, "%v", err)
+			}
+		}
+		if !stix.ValidID(r.OrganizationRef, "identity") {
+			return nil, fieldError(id, at+".organization_ref", "must be an organisation identity id")
+		}
+		if !userName.MatchString(r.User) {
+			return nil, fieldError(id, at+".user", "must be a user name (no spaces or colons)")
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+type member struct {
+	name  string
+	value json.RawMessage
+}
+
+// objectMembers returns the members of a JSON object in order. Names are
+// matched exactly: encoding/json's struct decoding folds case (and some
+// Unicode), which would let "Classification" or "claſſification" stand in
+// for — or override — "classification", so that Liaison would read a
+// marking differently from every other tool. Duplicate names are refused
+// for the same reason.
+func objectMembers(raw []byte) ([]member, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	var out []member
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := tok.(string)
+		if seen[name] {
+			return nil, fmt.Errorf("property %q appears twice", clip(name))
+		}
+		seen[name] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, member{name, v})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the object")
+	}
+	return out, nil
+}
+
+// aString reads a JSON string that is present and not empty (STIX has no
+// null; an empty value is left out, not sent).
+func aString(raw json.RawMessage) (string, error) {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", errors.New("must be a string")
+	}
+	if s == "" {
+		return "", errors.New("must not be empty (leave the property out instead)")
+	}
+	return s, nil
+}
+
+// aStringList reads a non-empty list of strings: STIX prohibits empty lists,
+// and an empty releasable_to must not be read as "releasable to anybody".
+func aStringList(id, field string, raw json.RawMessage) ([]string, error) {
+	var list []json.RawMessage
+	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &list) != nil || len(list) == 0 {
+		return nil, fieldError(id, field, "must be a non-empty list of strings (leave the property out instead of sending an empty list)")
+	}
+	out := make([]string, len(list))
+	for i, e := range list {
+		s, err := aString(e)
+		if err != nil {
+			return nil, fieldError(id, fmt.Sprintf("%s[%d]", field, i), "%v", err)
+		}
+		out[i] = s
+	}
+	return out, nil
 }
 
 func (h Handling) empty() bool {
@@ -209,11 +350,16 @@ func (h Handling) empty() bool {
 		h.HandlingRestrictions == "" && h.SourceReliability == "" && h.InformationCredibility == "" && len(h.Recipients) == 0
 }
 
+// clip shortens s for an error message, cutting at a character boundary.
 func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
+	if len(s) <= 64 {
+		return s
 	}
-	return s
+	i := 64
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 // Describe returns the marking as a reader should see it, e.g.
