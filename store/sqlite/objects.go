@@ -338,13 +338,7 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 	// returned; if the record cannot be written, nothing is returned.
 	if len(audited) > 0 {
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			a := s.auditor(tx, p)
-			for _, it := range audited {
-				if err := a.record(ctx, store.ActionRead, it.ID, it.VersionText(), q.Path, map[string]string{"collection": coll.ID}); err != nil {
-					return err
-				}
-			}
-			return nil
+			return s.auditor(tx, p).reads(ctx, audited, q.Path, coll.ID)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("recording audited reads: %w", err)
