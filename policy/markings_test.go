@@ -176,6 +176,24 @@ func rawMarking(id, body string) *stix.Object {
 		Props: map[string]json.RawMessage{"extensions": json.RawMessage(`{"` + HandlingExtension + `":` + body + `}`)}}
 }
 
+func TestParseMarkingRefusesDuplicateProperties(t *testing.T) {
+	// stix.Parse refuses duplicate names first (I-JSON); ParseMarking must
+	// not depend on it, or the last of two classifications would win.
+	tests := []struct{ body, field string }{
+		{`{"extension_type":"property-extension","classification":"SECRET","classification":"UNCLASSIFIED"}`, ""},
+		{`{"extension_type":"property-extension","recipients":[{` + bureau + `,"user":"j.doe","user":"m.roe"}]}`, ".recipients[0]"},
+	}
+	for _, tt := range tests {
+		if _, err := stix.Parse([]byte(extensionObject(tt.body))); err == nil {
+			t.Errorf("stix.Parse accepted %s", tt.body)
+		}
+		_, err := ParseMarking(rawMarking(handlingID(tt.body), tt.body), DefaultLadder)
+		if got, want := fieldOf(err), handlingField(tt.field); got != want || !strings.Contains(err.Error(), "twice") {
+			t.Errorf("%s: refused naming %q, want %q: %v", tt.body, got, want, err)
+		}
+	}
+}
+
 func TestParseMarkingRefusesWhatIsNotAMarkingDefinition(t *testing.T) {
 	if _, err := ParseMarking(object(t, `{"type":"indicator","spec_version":"2.1","id":"`+otherTypeID+`","created":"2026-01-05T10:00:00.000Z",`+
 		`"modified":"2026-01-05T10:00:00.000Z","pattern":"[ipv4-addr:value = '10.0.0.1']","pattern_type":"stix","valid_from":"2026-01-05T10:00:00Z"}`), DefaultLadder); err == nil ||

@@ -321,8 +321,14 @@ func TestRuleTLPRedAllowsOnlyNamedRecipients(t *testing.T) {
 		})
 	}
 	// Recipients feed the TLP:RED rule only; alone they restrict nothing.
+	// ParseMarking refuses a recipient without a user name; a hand-made one
+	// must still name no partner node (which has no user name).
+	nameless := &Marking{ID: "marking-definition--00000000-0000-4000-8000-000000000e02",
+		Handling: &Handling{Recipients: []Recipient{{OrganizationRef: usOrg}}}}
 	runReads(t, testFacts, []readCase{
 		{name: "recipients without TLP:RED", p: user("m.roe", usOrg, ""), markings: list(recipients), verdict: Allow, read: true},
+		{name: "a recipient without a user name names no partner node", p: &liaison.Principal{OrgID: usOrg, Country: "US"},
+			markings: list(tlp(t, stix.TLP2Red), nameless)},
 	})
 }
 
