@@ -15,6 +15,7 @@ import (
 )
 
 var policyTests = []test{
+	{"every principal reads exactly the object versions policy lets it see, on every read path", needToKnow},
 	{"every principal reaches exactly what policy grants it", func(t *testing.T, f *fixture) {
 		rapid.Check(t, func(rt *rapid.T) { f.checkPolicy(rt) })
 	}},

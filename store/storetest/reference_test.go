@@ -3,7 +3,9 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"os"
 	"slices"
@@ -56,6 +58,37 @@ var bugs = []string{
 	"anyone-versions",        // anyone may publish a new version of an object
 	"no-context",             // a cancelled context does not stop an add
 	"credit-tlp",             // the official TLP markings get a created_by_ref
+	"non-versioned-versions", // a marking definition or SCO with other content is stored beside the first
+
+	// Need-to-know.
+	"markings-ignored",            // reads ignore markings
+	"granular-ignored",            // granular markings do not restrict reads
+	"last-ignores-visibility",     // "last" and "first" are chosen before hidden versions are left out
+	"strict-everywhere",           // TLP:AMBER+STRICT relayed by another organisation is shown to every reader
+	"owner-is-adder",              // whoever adds an object owns it, whatever its created_by_ref
+	"admin-sees-all",              // node admins pass every marking
+	"more-counts-hidden",          // hidden versions take room on pages and count for "more"
+	"delete-hidden",               // DeleteObject reaches versions the principal cannot see
+	"delete-any-owner",            // anyone with write access deletes anyone's objects
+	"unknown-marking-accepted",    // references to unknown marking definitions are stored
+	"later-marking-refused",       // a marking definition later in the batch does not count
+	"malformed-marking-accepted",  // an invalid handling marking is stored (and restricts nothing)
+	"clearance-unchecked",         // objects may be marked above the writer's clearance
+	"tlp-must-be-stored",          // the official TLP markings are unknown until stored
+	"refused-duplicate-unchanged", // a second copy of an object refused at the end of its batch counts as unchanged
+
+	// Audit.
+	"audit-anyone",          // any principal reads the audit log
+	"audit-misses-reads",    // reads of audited objects are not recorded
+	"audit-all-reads",       // every read is recorded, marked or not
+	"audit-misses-refusals", // refused writes are not recorded
+	"audit-misses-deletes",  // deletes are not recorded
+	"audit-misses-admin",    // Create methods write no entry
+	"audit-system-actor",    // every entry names the node itself as the actor
+	"audit-no-path",         // entries do not say how (AddRequest.Path, Query.Path)
+	"audit-kept-on-abort",   // refusals recorded by an add that fails are kept
+	"audit-newest-first",    // entries come newest first
+	"audit-ignores-filters", // Action, ObjectID and ActorOrg select nothing
 }
 
 func TestBugs(t *testing.T) {
@@ -78,26 +111,88 @@ type reference struct {
 	colls    []*liaison.Collection
 	items    map[string][]*refItem // collection id → items in date_added order
 	statuses map[string]*store.Status
+	markings map[string]*policy.Marking // marking definitions the node knows
+	audit    []store.AuditEntry
 }
 
 type refItem struct {
 	store.Item
-	seq int64
+	seq            int64
+	owner, addedBy string
+	refs           []string // the markings that apply (policy.MarkingRefs)
 }
 
 func newReference(bug string) *reference {
-	return &reference{bug: bug, settings: map[string]string{}, tokens: map[string]string{}, items: map[string][]*refItem{}, statuses: map[string]*store.Status{}}
+	return &reference{bug: bug, settings: map[string]string{}, tokens: map[string]string{}, items: map[string][]*refItem{},
+		statuses: map[string]*store.Status{}, markings: map[string]*policy.Marking{}}
 }
 
 func (r *reference) Close() error { return nil }
 
-// Audit: the reference keeps no audit log; the suite's audit tests say so
-// by skipping against it (see auditTests).
-func (r *reference) Audit(context.Context, *liaison.Principal, store.AuditQuery) ([]store.AuditEntry, error) {
-	return nil, errNoAudit
+// record appends audit entries, numbered in order.
+func (r *reference) record(entries ...store.AuditEntry) {
+	for _, e := range entries {
+		e.Seq = int64(len(r.audit)) + 1
+		e.Time = time.Now().UTC()
+		if r.bug == "audit-no-path" {
+			e.Path = ""
+		}
+		r.audit = append(r.audit, e)
+	}
 }
 
-var errNoAudit = errors.New("the reference store keeps no audit log")
+// entry is an audit entry with its actor filled in.
+func (r *reference) entry(by *liaison.Principal, action, objectID, version, path string, detail string) store.AuditEntry {
+	e := store.AuditEntry{ActorUser: "system", Action: action, ObjectID: objectID, Version: version, Path: path}
+	if by != nil && r.bug != "audit-system-actor" {
+		e.ActorUser, e.ActorOrg = by.UserName, by.OrgID
+	}
+	if detail != "" {
+		e.Detail, _ = json.Marshal(map[string]string{"detail": detail})
+	}
+	return e
+}
+
+func (r *reference) recordAdmin(by *liaison.Principal, action, objectID string) {
+	if r.bug != "audit-misses-admin" {
+		r.record(r.entry(by, action, objectID, "", "", ""))
+	}
+}
+
+func (r *reference) Audit(_ context.Context, p *liaison.Principal, q store.AuditQuery) ([]store.AuditEntry, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
+	if !p.NodeAdmin && r.bug != "audit-anyone" {
+		return nil, liaison.Errorf(liaison.EFORBIDDEN, "only node administrators may read the audit log")
+	}
+	if q.Limit <= 0 || q.Limit > 10000 {
+		q.Limit = 10000
+	}
+	out := []store.AuditEntry{}
+	for _, e := range r.audit {
+		if r.bug == "audit-ignores-filters" {
+			q.Action, q.ObjectID, q.ActorOrg = "", "", ""
+		}
+		switch {
+		case e.Seq <= q.AfterSeq,
+			q.Action != "" && e.Action != q.Action,
+			q.ObjectID != "" && e.ObjectID != q.ObjectID,
+			q.ActorOrg != "" && e.ActorOrg != q.ActorOrg:
+			continue
+		}
+		if len(out) == q.Limit {
+			break
+		}
+		out = append(out, e)
+	}
+	if r.bug == "audit-newest-first" {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
 
 func (r *reference) Setting(_ context.Context, name string) (string, error) {
 	r.mu.Lock()
@@ -113,10 +208,11 @@ func (r *reference) SetSetting(_ context.Context, name, value string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.settings[name] = value
+	r.recordAdmin(nil, store.ActionSettingChange, "")
 	return nil
 }
 
-func (r *reference) CreateOrganisation(_ context.Context, _ *liaison.Principal, org *liaison.Organisation) error {
+func (r *reference) CreateOrganisation(_ context.Context, by *liaison.Principal, org *liaison.Organisation) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, o := range r.orgs {
@@ -125,6 +221,7 @@ func (r *reference) CreateOrganisation(_ context.Context, _ *liaison.Principal, 
 		}
 	}
 	r.orgs = append(r.orgs, clone(org))
+	r.recordAdmin(by, store.ActionOrganisationAdd, org.ID)
 	return nil
 }
 
@@ -164,7 +261,7 @@ func (r *reference) IsOrganisation(id string) bool {
 	return slices.ContainsFunc(r.orgs, func(o *liaison.Organisation) bool { return o.ID == id })
 }
 
-func (r *reference) CreateUser(_ context.Context, _ *liaison.Principal, u *liaison.User) error {
+func (r *reference) CreateUser(_ context.Context, by *liaison.Principal, u *liaison.User) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, x := range r.users {
@@ -173,6 +270,7 @@ func (r *reference) CreateUser(_ context.Context, _ *liaison.Principal, u *liais
 		}
 	}
 	r.users = append(r.users, clone(u))
+	r.recordAdmin(by, store.ActionUserAdd, u.ID)
 	return nil
 }
 
@@ -197,10 +295,11 @@ func (r *reference) Users(context.Context) ([]*liaison.User, error) {
 	return out, nil
 }
 
-func (r *reference) CreateToken(_ context.Context, _ *liaison.Principal, t *store.Token) error {
+func (r *reference) CreateToken(_ context.Context, by *liaison.Principal, t *store.Token) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.tokens[string(t.Hash)] = t.UserID
+	r.recordAdmin(by, store.ActionTokenAdd, t.UserID)
 	return nil
 }
 
@@ -228,7 +327,7 @@ func (r *reference) Authenticate(_ context.Context, hash []byte) (*liaison.Princ
 	return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "invalid token")
 }
 
-func (r *reference) CreateAPIRoot(_ context.Context, _ *liaison.Principal, root *liaison.APIRoot) error {
+func (r *reference) CreateAPIRoot(_ context.Context, by *liaison.Principal, root *liaison.APIRoot) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, x := range r.roots {
@@ -237,6 +336,7 @@ func (r *reference) CreateAPIRoot(_ context.Context, _ *liaison.Principal, root 
 		}
 	}
 	r.roots = append(r.roots, clone(root))
+	r.recordAdmin(by, store.ActionAPIRootAdd, root.Name)
 	return nil
 }
 
@@ -261,7 +361,7 @@ func (r *reference) APIRoot(_ context.Context, name string) (*liaison.APIRoot, e
 	return nil, liaison.Errorf(liaison.ENOTFOUND, "no API root %s", name)
 }
 
-func (r *reference) CreateCollection(_ context.Context, _ *liaison.Principal, c *liaison.Collection) error {
+func (r *reference) CreateCollection(_ context.Context, by *liaison.Principal, c *liaison.Collection) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, x := range r.colls {
@@ -274,6 +374,7 @@ func (r *reference) CreateCollection(_ context.Context, _ *liaison.Principal, c 
 		c.Created = time.Now()
 	}
 	r.colls = append(r.colls, c)
+	r.recordAdmin(by, store.ActionCollectionAdd, c.ID)
 	return nil
 }
 
@@ -339,9 +440,86 @@ func (r *reference) itemsOf(coll string) []*refItem {
 	return r.items[coll]
 }
 
+// facts are what policy needs to know of this node.
+func (r *reference) facts() policy.Facts {
+	return policy.Facts{NodeOrg: r.settings[store.SettingNodeOrg], Ladder: policy.DefaultLadder}
+}
+
+// marking returns a marking definition the node knows (the official TLP
+// ones, those stored, and those of the batch being added), nil if unknown.
+func (r *reference) marking(id string, batch map[string]*policy.Marking) *policy.Marking {
+	if m, ok := policy.BuiltinMarking(id); ok && r.bug != "tlp-must-be-stored" {
+		return m
+	}
+	if m, ok := batch[id]; ok {
+		return m
+	}
+	return r.markings[id]
+}
+
+// resolve returns the markings of refs, nil where unknown, and the first
+// unknown id.
+func (r *reference) resolve(refs []string, batch map[string]*policy.Marking) ([]*policy.Marking, string) {
+	var out []*policy.Marking
+	unknown := ""
+	for _, ref := range refs {
+		m := r.marking(ref, batch)
+		if m == nil && unknown == "" {
+			unknown = ref
+		}
+		out = append(out, m)
+	}
+	return out, unknown
+}
+
+// mayRead decides whether p may read an item: policy decides.
+func (r *reference) mayRead(p *liaison.Principal, it *refItem) bool {
+	if r.bug == "markings-ignored" || r.bug == "admin-sees-all" && p.NodeAdmin {
+		return true
+	}
+	refs := it.refs
+	if r.bug == "granular-ignored" {
+		refs = parseRaw(it.Raw).ObjectMarkingRefs
+	}
+	ms, _ := r.resolve(refs, nil)
+	facts := r.facts()
+	if r.bug == "strict-everywhere" && facts.Verdict(p, ms) == policy.AllowIfSharedByOwner {
+		return true
+	}
+	return facts.MayRead(p, policy.Subject{Owner: it.owner, AddedBy: it.addedBy, Markings: ms})
+}
+
+// fieldOf names the property through which o references a marking.
+func fieldOf(o *stix.Object, ref string) string {
+	for i, x := range o.ObjectMarkingRefs {
+		if x == ref {
+			return fmt.Sprintf("object_marking_refs[%d]", i)
+		}
+	}
+	for i, g := range o.GranularMarkings {
+		if g.MarkingRef == ref {
+			return fmt.Sprintf("granular_markings[%d].marking_ref", i)
+		}
+	}
+	return "object_marking_refs"
+}
+
+// staged is an object version accepted so far in an add.
+type staged struct {
+	it       *refItem
+	obj      *stix.Object
+	marking  *policy.Marking // when it is a marking definition
+	pending  bool            // its markings were unknown when it came
+	detail   store.Detail
+	repeated int // identical copies later in the batch, counted as unchanged
+}
+
 func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req store.AddRequest, objs iter.Seq2[*stix.Object, error]) (*store.AddResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
 	c, err := r.collection(p, req.APIRoot, req.Collection)
 	if err != nil {
 		return nil, err
@@ -349,69 +527,129 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 	if !r.access(p, c).Write {
 		return nil, liaison.Errorf(liaison.EFORBIDDEN, "you may not write to collection %s", c.ID)
 	}
+	facts := r.facts()
 	res := &store.AddResult{Requested: time.Now()}
 	existing := r.itemsOf(c.ID)
-	var staged []*refItem
+	var stage []*staged
+	var entries []store.AuditEntry
+	batchMarkings := map[string]*policy.Marking{}
 	batchDate := r.dateAdded()
+	refuse := func(d store.Detail) {
+		res.Refused = append(res.Refused, d)
+		if r.bug != "audit-misses-refusals" {
+			entries = append(entries, r.entry(p, store.ActionWriteRefused, d.ID, d.Version, req.Path, d.Message))
+		}
+	}
+	abort := func() {
+		if r.bug == "no-transaction" {
+			r.commit(c.ID, stage)
+		}
+		if r.bug == "audit-kept-on-abort" {
+			r.record(entries...)
+		}
+	}
 	for o, err := range objs {
 		var refusal *store.Refusal
 		if errors.As(err, &refusal) {
 			res.Total++
-			res.Refused = append(res.Refused, refusal.Detail)
+			refuse(refusal.Detail)
 			continue
 		}
 		if err != nil {
-			if r.bug == "no-transaction" {
-				r.commit(c.ID, staged)
-			}
+			abort()
 			return nil, liaison.Errorf(liaison.EINVALID, "%v", err)
 		}
 		if err := ctx.Err(); err != nil && r.bug != "no-context" {
+			abort()
 			return nil, err
 		}
 		res.Total++
 		if req.OnProgress != nil && res.Total%1000 == 0 {
 			req.OnProgress(res.Total)
 		}
-		refuse := func(msg string) {
-			res.Refused = append(res.Refused, store.Detail{ID: o.ID, Version: o.Version(), Message: msg})
+		refuseObj := func(msg string) {
+			refuse(store.Detail{ID: o.ID, Version: o.Version(), Message: msg})
 		}
 		if r.bug != "no-maywrite" {
 			if err := policy.MayWrite(p, o, r); err != nil {
-				refuse(err.Error())
+				refuseObj(err.Error())
 				continue
 			}
 		}
 		if o.CreatedByRef == "" && r.bug != "no-credit" && (!policy.IsTLP(o.ID) || r.bug == "credit-tlp") && (o.Kind != stix.KindSCO || r.bug == "credit-sco") {
 			if err := o.SetCreatedBy(p.OrgID); err != nil {
-				refuse(err.Error())
+				refuseObj(err.Error())
+				continue
+			}
+		}
+		var mark *policy.Marking
+		if o.Type == "marking-definition" {
+			m, err := policy.ParseMarking(o, facts.Ladder)
+			if err != nil && r.bug == "malformed-marking-accepted" {
+				m, err = &policy.Marking{ID: o.ID}, nil
+			}
+			if err != nil {
+				refuseObj(err.Error())
+				continue
+			}
+			mark = m
+		}
+		refs := policy.MarkingRefs(o)
+		ms, unknown := r.resolve(refs, batchMarkings)
+		pending := unknown != "" && r.bug != "unknown-marking-accepted"
+		if pending && (mark != nil || r.bug == "later-marking-refused") {
+			refuseObj(fmt.Sprintf("property %q names marking definition %s, which this node does not know", fieldOf(o, unknown), unknown))
+			continue
+		}
+		if !pending && r.bug != "clearance-unchecked" {
+			if err := facts.MayMark(p, o.ID, ms); err != nil {
+				refuseObj(err.Error())
 				continue
 			}
 		}
 		var same, other *refItem
-		for _, it := range slices.Concat(existing, staged) {
+		var sameStaged *staged
+		for _, it := range existing {
 			if it.ID == o.ID && it.Version == o.Version() {
 				same = it
 			} else if it.ID == o.ID {
 				other = it
 			}
 		}
+		for _, s := range stage {
+			if s.it.ID == o.ID && s.it.Version == o.Version() {
+				same, sameStaged = s.it, s
+			} else if s.it.ID == o.ID {
+				other = s.it
+			}
+		}
 		switch {
+		case same == nil && other != nil && !o.Versioned() && r.bug != "non-versioned-versions":
+			refuseObj("a different object with this id is stored, and " + o.Type + " objects are not versioned")
+			continue
 		case same == nil && other != nil && parseRaw(other.Raw).CreatedByRef != o.CreatedByRef && r.bug != "anyone-versions":
-			refuse("only the creator may publish new versions")
+			refuseObj("only the creator may publish new versions")
 			continue
 		case same != nil && stix.SameContent(same.Raw, o.Raw) && r.bug != "duplicate-rows":
 			if r.bug == "unchanged-counts-added" {
 				res.Added++
 			} else {
 				res.Unchanged++
+				if sameStaged != nil {
+					sameStaged.repeated++
+				}
 			}
 		case same != nil && !stix.SameContent(same.Raw, o.Raw) && r.bug != "overwrite-conflict":
-			refuse("a different object with this id and version is stored")
+			refuseObj("a different object with this id and version is stored")
 			continue
 		default:
 			r.seq++
-			it := &refItem{seq: r.seq, Item: store.Item{ID: o.ID, Type: o.Type, Version: o.Version(), SpecVersion: o.EffectiveSpecVersion(), Raw: bytes.Clone(o.Raw)}}
+			owner := o.CreatedByRef
+			if owner == "" || r.bug == "owner-is-adder" {
+				owner = p.OrgID
+			}
+			it := &refItem{seq: r.seq, owner: owner, addedBy: p.OrgID, refs: refs,
+				Item: store.Item{ID: o.ID, Type: o.Type, Version: o.Version(), SpecVersion: o.EffectiveSpecVersion(), Raw: bytes.Clone(o.Raw)}}
 			if r.bug == "batch-shares-date" {
 				it.DateAdded = time.UnixMicro(batchDate).UTC()
 			} else {
@@ -420,7 +658,12 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 			if same != nil && r.bug == "overwrite-conflict" {
 				same.Raw = it.Raw
 			} else {
-				staged = append(staged, it)
+				stage = append(stage, &staged{it: it, obj: o, marking: mark, pending: pending, detail: store.Detail{ID: o.ID, Version: o.Version()}})
+			}
+			if mark != nil {
+				if _, known := batchMarkings[mark.ID]; !known && r.markings[mark.ID] == nil {
+					batchMarkings[mark.ID] = mark
+				}
 			}
 			res.Added++
 		}
@@ -428,7 +671,41 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 			res.Successes = append(res.Successes, store.Detail{ID: o.ID, Version: o.Version()})
 		}
 	}
-	r.commit(c.ID, staged)
+	// Objects whose markings were unknown when they came may have had them
+	// defined later in the batch.
+	stage = slices.DeleteFunc(stage, func(s *staged) bool {
+		if !s.pending {
+			return false
+		}
+		ms, unknown := r.resolve(s.it.refs, batchMarkings)
+		var why string
+		if unknown != "" {
+			why = fmt.Sprintf("%s: property %q names marking definition %s, which this node does not know", s.obj.ID, fieldOf(s.obj, unknown), unknown)
+		} else if err := facts.MayMark(p, s.obj.ID, ms); err != nil && r.bug != "clearance-unchecked" {
+			why = err.Error()
+		}
+		if why == "" {
+			return false
+		}
+		copies := 1
+		if r.bug != "refused-duplicate-unchanged" {
+			copies += s.repeated
+			res.Unchanged -= s.repeated
+		}
+		res.Added--
+		for range copies {
+			res.Successes = slices.DeleteFunc(res.Successes, func(d store.Detail) bool { return d == s.detail })
+			refuse(store.Detail{ID: s.obj.ID, Version: s.obj.Version(), Message: why})
+		}
+		return true
+	})
+	r.commit(c.ID, stage)
+	for _, s := range stage {
+		if s.marking != nil && r.markings[s.marking.ID] == nil {
+			r.markings[s.marking.ID] = s.marking
+		}
+	}
+	r.record(entries...)
 	if req.StatusID != "" {
 		r.statuses[req.APIRoot+"/"+req.StatusID] = &store.Status{ID: req.StatusID, APIRoot: req.APIRoot, OrgID: p.OrgID, Status: "complete",
 			RequestTimestamp: res.Requested, Total: res.Total, Successes: res.Successes, Failures: res.Refused}
@@ -436,16 +713,24 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 	return res, nil
 }
 
-func (r *reference) commit(coll string, staged []*refItem) {
+func (r *reference) commit(coll string, stage []*staged) {
 	if r.bug == "global-objects" {
 		coll = ""
 	}
-	r.items[coll] = append(r.items[coll], staged...)
+	for _, s := range stage {
+		r.items[coll] = append(r.items[coll], s.it)
+	}
 }
 
-// selected returns the items of a collection q selects, ignoring paging.
-func (r *reference) selected(c *liaison.Collection, q store.Query) []*refItem {
-	items := r.itemsOf(c.ID)
+// selected returns the items of a collection q selects that p may see,
+// ignoring paging; with hidden, also those p may not see.
+func (r *reference) selected(p *liaison.Principal, c *liaison.Collection, q store.Query, hidden bool) []*refItem {
+	var items []*refItem
+	for _, it := range r.itemsOf(c.ID) {
+		if hidden || r.bug == "last-ignores-visibility" || r.mayRead(p, it) {
+			items = append(items, it)
+		}
+	}
 	first, last := map[string]*refItem{}, map[string]*refItem{}
 	for _, it := range items {
 		if f := first[it.ID]; f == nil || it.Version < f.Version {
@@ -459,7 +744,8 @@ func (r *reference) selected(c *liaison.Collection, q store.Query) []*refItem {
 	for _, it := range items {
 		v := q.Versions
 		switch {
-		case len(q.IDs) > 0 && !slices.Contains(q.IDs, it.ID),
+		case !hidden && !r.mayRead(p, it),
+			len(q.IDs) > 0 && !slices.Contains(q.IDs, it.ID),
 			len(q.Types) > 0 && !slices.Contains(q.Types, it.Type),
 			len(q.SpecVersions) > 0 && !slices.Contains(q.SpecVersions, it.SpecVersion),
 			!q.AddedAfter.IsZero() && !it.DateAdded.After(q.AddedAfter) && !(r.bug == "added-after-inclusive" && it.DateAdded.Equal(q.AddedAfter)),
@@ -475,6 +761,9 @@ func (r *reference) selected(c *liaison.Collection, q store.Query) []*refItem {
 func (r *reference) Find(_ context.Context, p *liaison.Principal, q store.Query) (*store.Page, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
 	c, err := r.collection(p, q.APIRoot, q.Collection)
 	if err != nil {
 		return nil, err
@@ -494,14 +783,19 @@ func (r *reference) Find(_ context.Context, p *liaison.Principal, q store.Query)
 	}
 	page := &store.Page{Items: []store.Item{}}
 	var rest []*refItem
-	for _, it := range r.selected(c, q) {
+	for _, it := range r.selected(p, c, q, r.bug == "more-counts-hidden") {
 		if it.DateAdded.UnixMicro() > pos.DateAdded || it.DateAdded.UnixMicro() == pos.DateAdded && it.seq > pos.Seq {
 			rest = append(rest, it)
 		}
 	}
+	var entries []store.AuditEntry
+	facts := r.facts()
 	for i, it := range rest {
 		if i == q.Limit {
 			break
+		}
+		if r.bug == "more-counts-hidden" && !r.mayRead(p, it) {
+			continue
 		}
 		item := it.Item
 		if !q.WithContent && r.bug != "content-always" {
@@ -511,9 +805,13 @@ func (r *reference) Find(_ context.Context, p *liaison.Principal, q store.Query)
 			item.Version = "0"
 		}
 		page.Items = append(page.Items, item)
+		ms, _ := r.resolve(it.refs, nil)
+		if facts.Audited(ms) && r.bug != "audit-misses-reads" || r.bug == "audit-all-reads" {
+			entries = append(entries, r.entry(p, store.ActionRead, it.ID, it.VersionText(), q.Path, c.ID))
+		}
 	}
 	if len(rest) > q.Limit || (r.bug == "more-at-exact-end" && len(rest) == q.Limit) {
-		end := rest[len(page.Items)-1]
+		end := rest[q.Limit-1]
 		page.More = true
 		cq := q
 		if r.bug == "cursor-ignores-query" {
@@ -522,12 +820,16 @@ func (r *reference) Find(_ context.Context, p *liaison.Principal, q store.Query)
 		}
 		page.Next = store.EncodeCursor(cq, store.Position{DateAdded: end.DateAdded.UnixMicro(), Seq: end.seq})
 	}
+	r.record(entries...)
 	return page, nil
 }
 
 func (r *reference) DeleteObject(_ context.Context, p *liaison.Principal, q store.Query) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if p == nil {
+		return 0, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
 	c, err := r.collection(p, q.APIRoot, q.Collection)
 	if err != nil {
 		return 0, err
@@ -539,18 +841,27 @@ func (r *reference) DeleteObject(_ context.Context, p *liaison.Principal, q stor
 		return 0, liaison.Errorf(liaison.EINVALID, "delete one object at a time")
 	}
 	q.Normalize()
+	q.AddedAfter = time.Time{}
 	if r.bug == "delete-ignores-filter" {
 		q.Versions = store.VersionFilter{All: true}
 	}
-	gone := r.selected(c, q)
+	gone := r.selected(p, c, q, r.bug == "delete-hidden")
 	if len(gone) == 0 {
-		return 0, liaison.Errorf(liaison.ENOTFOUND, "no such object")
+		return 0, liaison.Errorf(liaison.ENOTFOUND, "object %s not found", q.IDs[0])
+	}
+	for _, it := range gone {
+		if err := policy.MayDelete(p, it.ID, it.owner); err != nil && r.bug != "delete-any-owner" {
+			return 0, err
+		}
 	}
 	key := c.ID
 	if r.bug == "global-objects" {
 		key = ""
 	}
 	r.items[key] = slices.DeleteFunc(r.items[key], func(it *refItem) bool { return slices.Contains(gone, it) })
+	if r.bug != "audit-misses-deletes" {
+		r.record(r.entry(p, store.ActionDelete, q.IDs[0], "", q.Path, c.ID))
+	}
 	return len(gone), nil
 }
 
