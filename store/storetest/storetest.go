@@ -36,6 +36,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Find", findTests},
 		{"DeleteObject", deleteTests},
 		{"Policy", policyTests},
+		{"Markings", markingTests},
+		{"Audit", auditTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, g := range groups {
