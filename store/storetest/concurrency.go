@@ -76,4 +76,40 @@ var concurrencyTests = []test{
 			t.Errorf("added %d, unchanged %d; want %d added and %d unchanged", added.Load(), unchanged.Load(), len(want), workers*batches-common)
 		}
 	}},
+	{"a reader racing a writer never sees what a new marking withholds from it", func(t *testing.T, f *fixture) {
+		// A store that has seen only markings allowing a reader may know
+		// that it allows the reader everything. Each round starts from a
+		// fresh store in that state and commits, while the reader reads,
+		// the first marking that withholds an object from it.
+		for round := range 20 {
+			g := newFixture(t, f.open)
+			coll := g.shared(t)
+			g.add(t, g.bob, coll, marked(t, indicator(t, newID("indicator"), 0, 0), stix.TLP2Green))
+			m := handling(t, props{"releasable_to": []string{"US"}}) // bob's country, not alice's
+			withheld := marked(t, indicator(t, newID("indicator"), 0, 0), m.ID)
+			ctx, stop := context.WithCancel(g.ctx)
+			var reader sync.WaitGroup
+			reader.Go(func() {
+				for ctx.Err() == nil {
+					items, err := findAll(g.ctx, g.s, g.alice, g.query(coll))
+					if err != nil {
+						t.Errorf("round %d: reading while bob adds: %v", round, err)
+						return
+					}
+					for _, it := range items {
+						if it.ID == withheld.ID {
+							t.Errorf("round %d: alice, in Russia, read %s, releasable to the United States only, while it was being added", round, it.ID)
+							return
+						}
+					}
+				}
+			})
+			g.add(t, g.bob, coll, m, withheld)
+			stop()
+			reader.Wait()
+			if t.Failed() {
+				return
+			}
+		}
+	}},
 }

@@ -98,9 +98,13 @@ var markingTests = []test{
 		f.add(t, f.bob, c1, m)
 		// The same id, other content: releasable to Russia.
 		redefined := with(t, with(t, m, "extensions", props{policy.HandlingExtension: props{"extension_type": "property-extension", "releasable_to": []string{"RU"}}}), "created", stamp(5))
-		res := f.add(t, f.alice, c1, redefined)
+		// Marking definitions are not versioned: not even their creator may
+		// publish another content under the id.
+		res := f.add(t, f.bob, c1, redefined)
 		checkRefused(t, res.Refused, redefined)
-		f.s.AddObjects(f.ctx, f.alice, store.AddRequest{APIRoot: f.root, Collection: c2}, objects(redefined)) // elsewhere: whether stored is not the point
+		// Elsewhere, by another organisation: whether it is stored is not the
+		// point; it must not change what the marking means.
+		f.s.AddObjects(f.ctx, f.alice, store.AddRequest{APIRoot: f.root, Collection: c2}, objects(redefined))
 		o := marked(t, indicator(t, newID("indicator"), 0, 0), m.ID)
 		f.add(t, f.bob, c1, o)
 		for _, coll := range []string{c1, c2} {

@@ -24,7 +24,7 @@ import (
 // store cannot do. Setting STORETEST_BUG to one of the names in bugs breaks
 // reference in that one way; the suite must then fail:
 //
-//	for b in $(go test -run TestBugs -v ./store/storetest | sed -n 's/^    bug: //p'); do
+//	for b in $(go test -run TestBugs -v ./store/storetest | sed -n 's/.* bug: //p'); do
 //	  STORETEST_BUG=$b go test ./store/storetest >/dev/null && echo "$b: not caught"; done
 func TestRun(t *testing.T) {
 	Run(t, func(t *testing.T) store.Store { return newReference(os.Getenv("STORETEST_BUG")) })
