@@ -548,7 +548,7 @@ func (w *world) checkReader(t *rapid.T, who string, p *liaison.Principal, c *lia
 			expect("the object "+id, q(func(q *store.Query) { q.IDs, q.WithContent = []string{id}, true }))
 		},
 	}
-	for _, i := range rapid.SliceOfNDistinct(rapid.IntRange(0, len(paths)-1), 3, 3, rapid.ID[int]).Draw(t, "read paths") {
+	for _, i := range rapid.SliceOfNDistinct(rapid.IntRange(0, len(paths)-1), 5, 5, rapid.ID[int]).Draw(t, "read paths") {
 		paths[i]()
 	}
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,6 +90,10 @@ var bugs = []string{
 	"audit-kept-on-abort",   // refusals recorded by an add that fails are kept
 	"audit-newest-first",    // entries come newest first
 	"audit-ignores-filters", // Action, ObjectID and ActorOrg select nothing
+	"audit-ignores-limit",   // Limit is not applied
+	"audit-no-object",       // entries do not say which object
+	"audit-token-hash",      // a token's entry holds its hash
+	"audit-failed-create",   // a Create that fails still writes its entry
 }
 
 func TestBugs(t *testing.T) {
@@ -144,6 +149,9 @@ func (r *reference) record(entries ...store.AuditEntry) {
 // entry is an audit entry with its actor filled in.
 func (r *reference) entry(by *liaison.Principal, action, objectID, version, path string, detail string) store.AuditEntry {
 	e := store.AuditEntry{ActorUser: "system", Action: action, ObjectID: objectID, Version: version, Path: path}
+	if r.bug == "audit-no-object" {
+		e.ObjectID = ""
+	}
 	if by != nil && r.bug != "audit-system-actor" {
 		e.ActorUser, e.ActorOrg = by.UserName, by.OrgID
 	}
@@ -168,7 +176,7 @@ func (r *reference) Audit(_ context.Context, p *liaison.Principal, q store.Audit
 	if !p.NodeAdmin && r.bug != "audit-anyone" {
 		return nil, liaison.Errorf(liaison.EFORBIDDEN, "only node administrators may read the audit log")
 	}
-	if q.Limit <= 0 || q.Limit > 10000 {
+	if q.Limit <= 0 || q.Limit > 10000 || r.bug == "audit-ignores-limit" {
 		q.Limit = 10000
 	}
 	out := []store.AuditEntry{}
@@ -215,13 +223,18 @@ func (r *reference) SetSetting(_ context.Context, name, value string) error {
 func (r *reference) CreateOrganisation(_ context.Context, by *liaison.Principal, org *liaison.Organisation) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.bug == "audit-failed-create" {
+		r.recordAdmin(by, store.ActionOrganisationAdd, org.ID)
+	}
 	for _, o := range r.orgs {
 		if o.ID == org.ID || (o.Name == org.Name && r.bug != "no-unique-names") {
 			return liaison.Errorf(liaison.ECONFLICT, "organisation %s or %q exists", org.ID, org.Name)
 		}
 	}
 	r.orgs = append(r.orgs, clone(org))
-	r.recordAdmin(by, store.ActionOrganisationAdd, org.ID)
+	if r.bug != "audit-failed-create" {
+		r.recordAdmin(by, store.ActionOrganisationAdd, org.ID)
+	}
 	return nil
 }
 
@@ -300,6 +313,9 @@ func (r *reference) CreateToken(_ context.Context, by *liaison.Principal, t *sto
 	defer r.mu.Unlock()
 	r.tokens[string(t.Hash)] = t.UserID
 	r.recordAdmin(by, store.ActionTokenAdd, t.UserID)
+	if r.bug == "audit-token-hash" {
+		r.audit[len(r.audit)-1].Detail, _ = json.Marshal(map[string]string{"hash": hex.EncodeToString(t.Hash)})
+	}
 	return nil
 }
 
