@@ -18,15 +18,16 @@ import (
 )
 
 // The need-to-know property: every principal, on every read path, gets
-// exactly the object versions package policy lets it see. A drawn world is a
-// fresh store holding organisations, users, collections, Liaison handling
-// markings and marked objects; what each principal should see is decided by
-// policy.Facts.MayRead over the suite's own record of what was stored (who
-// owns each version, who added it, which markings apply), never by
-// re-deciding the rules here.
+// exactly the object versions package policy lets it see. A drawn world is
+// an API root of its own with organisations, principals, collections, Liaison
+// handling markings and marked objects; what each principal should see is
+// decided by policy.Facts.MayRead over the suite's own record of what was
+// stored (who owns each version, who added it, which markings apply), never
+// by re-deciding the rules here.
 
-// needToKnow runs the property; each check opens its own store, so that
-// marking definitions and the node setting of one draw do not meet another's.
+// needToKnow runs the property. The draws share the test's store (opening a
+// store per draw costs more than the draw): each has its own API root,
+// organisations and marking definitions, and sets the node organisation.
 func needToKnow(t *testing.T, f *fixture) {
 	rapid.Check(t, func(rt *rapid.T) {
 		w := drawWorld(rt, f.s, t.Context())
@@ -75,7 +76,9 @@ var (
 		stix.TLP2Clear, stix.TLP2Green, stix.TLP2Amber, stix.TLP2AmberStrict, stix.TLP2Red}
 )
 
-// drawWorld registers the organisations, users and collections of a world.
+// drawWorld registers the organisations and collections of a world and draws
+// its principals. Principals are what the store is given; users need not be
+// registered for reads and writes.
 func drawWorld(t *rapid.T, s store.Store, ctx context.Context) *world {
 	w := &world{s: s, ctx: ctx, root: "nk-" + uuid.NewString(), thirdParty: newID("identity"), markings: map[string]*policy.Marking{}, rows: map[string][]*row{}}
 	now := time.Now().UTC()
@@ -92,18 +95,18 @@ func drawWorld(t *rapid.T, s store.Store, ctx context.Context) *world {
 	w.facts.Ladder = policy.DefaultLadder
 	must(t, s.CreateAPIRoot(ctx, nil, &liaison.APIRoot{Name: w.root, Title: "need to know"}), "CreateAPIRoot")
 
-	user := func(org *liaison.Organisation, name, clearance string, admin bool) *liaison.Principal {
-		p := &liaison.Principal{UserID: newID("user"), UserName: name, OrgID: org.ID, Country: org.Country, Clearance: clearance, NodeAdmin: admin && nodeOrg && org == w.orgs[0]}
-		return p
+	principal := func(org *liaison.Organisation, name, clearance string, admin bool) *liaison.Principal {
+		return &liaison.Principal{UserID: newID("user"), UserName: name, OrgID: org.ID, Country: org.Country, Clearance: clearance, NodeAdmin: admin && nodeOrg && org == w.orgs[0]}
 	}
 	for i, o := range w.orgs {
-		w.writers = append(w.writers, user(o, fmt.Sprint("writer-", i), rapid.SampledFrom(ladderLevels).Draw(t, fmt.Sprint("writer ", i, ": clearance")), false))
+		w.writers = append(w.writers, principal(o, fmt.Sprint("writer-", i), rapid.SampledFrom(ladderLevels).Draw(t, fmt.Sprint("writer ", i, ": clearance")), false))
 	}
 	if nodeOrg {
-		w.admin = user(w.orgs[0], "node-admin", rapid.SampledFrom(ladderLevels).Draw(t, "node admin: clearance"), true)
+		w.admin = principal(w.orgs[0], "node-admin", rapid.SampledFrom(ladderLevels).Draw(t, "node admin: clearance"), true)
 	}
-	// Readers: users of the node's organisations, node admins among them, and
-	// a partner's user whose organisation the node does not know.
+	// Readers: users of the node's organisations (node admins among them,
+	// when their organisation is the node's and they are admins), and a
+	// partner's user whose organisation the node does not know.
 	clearances := append([]string{""}, ladderLevels...)
 	for i := range rapid.IntRange(1, 4).Draw(t, "readers") {
 		k := rapid.IntRange(0, len(w.orgs)).Draw(t, fmt.Sprint("reader ", i, ": organisation (last: unknown)"))
@@ -113,7 +116,7 @@ func drawWorld(t *rapid.T, s store.Store, ctx context.Context) *world {
 			w.readers = append(w.readers, &liaison.Principal{UserID: newID("user"), UserName: name, OrgID: newID("identity"), Country: rapid.SampledFrom(countries).Draw(t, "partner country"), Clearance: clearance})
 			continue
 		}
-		w.readers = append(w.readers, user(w.orgs[k], name, clearance, rapid.Bool().Draw(t, fmt.Sprint("reader ", i, ": admin"))))
+		w.readers = append(w.readers, principal(w.orgs[k], name, clearance, rapid.Bool().Draw(t, fmt.Sprint("reader ", i, ": admin"))))
 	}
 
 	for i := range rapid.IntRange(1, 3).Draw(t, "collections") {
