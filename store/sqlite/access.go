@@ -28,10 +28,14 @@ type classCache struct {
 	maxID    int64
 	classes  map[int64][]string // class id -> marking ids
 	markings map[string]*policy.Marking
+	// unresolved are marking ids some class names but no stored definition
+	// had when last looked up (a refused object can leave such a class
+	// behind); every refresh looks again, since the definition may come.
+	unresolved map[string]bool
 }
 
 func newClassCache() *classCache {
-	return &classCache{classes: map[int64][]string{}, markings: map[string]*policy.Marking{}}
+	return &classCache{classes: map[int64][]string{}, markings: map[string]*policy.Marking{}, unresolved: map[string]bool{}}
 }
 
 // refresh loads classes (and their markings) added since the last call,
@@ -39,18 +43,21 @@ func newClassCache() *classCache {
 func (c *classCache) refresh(ctx context.Context, q queryer) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var missing []string
+	for id := range c.unresolved {
+		missing = append(missing, id)
+	}
 	var maxID sql.NullInt64
 	if err := q.QueryRowContext(ctx, "SELECT max(id) FROM access_classes").Scan(&maxID); err != nil {
 		return err
 	}
 	if !maxID.Valid || maxID.Int64 <= c.maxID {
-		return nil
+		return c.load(ctx, q, missing)
 	}
 	rows, err := q.QueryContext(ctx, "SELECT id, markings FROM access_classes WHERE id > ? ORDER BY id", c.maxID)
 	if err != nil {
 		return err
 	}
-	var missing []string
 	for rows.Next() {
 		var id int64
 		var key string
@@ -73,13 +80,22 @@ func (c *classCache) refresh(ctx context.Context, q queryer) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, id := range missing {
+	return c.load(ctx, q, missing)
+}
+
+// load reads marking definitions into the cache; those still unknown are
+// remembered as unresolved. The caller holds c.mu.
+func (c *classCache) load(ctx context.Context, q queryer, ids []string) error {
+	for _, id := range ids {
 		m, err := loadMarking(ctx, q, id)
 		if err != nil {
 			return err
 		}
 		if m != nil {
 			c.markings[id] = m
+			delete(c.unresolved, id)
+		} else {
+			c.unresolved[id] = true
 		}
 	}
 	return nil

@@ -119,9 +119,12 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 			return nil, err
 		}
 		res.Added--
+		res.Unchanged -= d.copies
 		res.Successes = slices.DeleteFunc(res.Successes, func(x store.Detail) bool { return x.ID == d.id && x.Version == d.version })
-		if err := refuse(store.Detail{ID: d.id, Version: d.version, Message: why.Error()}); err != nil {
-			return nil, err
+		for range 1 + d.copies {
+			if err := refuse(store.Detail{ID: d.id, Version: d.version, Message: why.Error()}); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if req.OnProgress != nil && res.Total%1000 != 0 {
@@ -199,8 +202,15 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 	case err != nil:
 		return outcome{}, err
 	}
+	key := o.ID + "|" + o.Version()
 	if added && len(unknown) > 0 {
+		w.deferredAt[key] = len(w.deferred)
 		w.deferred = append(w.deferred, deferred{seq: seq, id: o.ID, version: versionText(o, stored), refs: refs, obj: o})
+	}
+	if i, pending := w.deferredAt[key]; pending && !added {
+		// The same object again, matching a row that may yet be refused:
+		// it shares that row's fate.
+		w.deferred[i].copies++
 	}
 	if marking != nil {
 		if err := w.addMarking(marking); err != nil {
@@ -276,14 +286,22 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 	if err != nil {
 		return nil, err
 	}
-	coll, cid, err := s.collection(ctx, s.read, p, q.APIRoot, q.Collection)
+	// One read transaction: the decisions about access classes and the rows
+	// they select come from the same snapshot, so a class committed in
+	// between can never slip through undecided.
+	rtx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer rtx.Rollback()
+	coll, cid, err := s.collection(ctx, rtx, p, q.APIRoot, q.Collection)
 	if err != nil {
 		return nil, err
 	}
 	if !policy.CollectionAccess(p, coll).Read {
 		return nil, liaison.Errorf(liaison.EFORBIDDEN, "no read access to collection %s", coll.ID)
 	}
-	acc, err := s.accessFor(ctx, s.read, p)
+	acc, err := s.accessFor(ctx, rtx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +316,7 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 	}
 	query := "SELECT " + cols + " FROM objects WHERE " + where + " ORDER BY date_added, seq LIMIT ?"
 	args = append(args, q.Limit+1)
-	rows, err := s.read.QueryContext(ctx, query, args...)
+	rows, err := rtx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -331,6 +349,7 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 		return nil, err
 	}
 	rows.Close()
+	rtx.Rollback()
 	if page.More {
 		page.Next = store.EncodeCursor(q, lastPos)
 	}

@@ -24,6 +24,7 @@ type writer struct {
 	markings              map[string]*policy.Marking // known in this transaction
 	classes               map[string]int64           // class key -> id, known in this transaction
 	deferred              []deferred                 // rows whose markings were unknown when added
+	deferredAt            map[string]int             // id|version -> index in deferred
 }
 
 // deferred is a stored row whose markings must be known by the end of the batch.
@@ -32,13 +33,15 @@ type deferred struct {
 	id, version string
 	refs        []string
 	obj         *stix.Object
+	copies      int // later copies of the same object in the batch, counted Unchanged meanwhile
 }
 
 // field names the property through which the object references ref.
 func (d deferred) field(ref string) string { return fieldOf(d.obj, ref) }
 
 func newWriter(ctx context.Context, tx *sql.Tx, cid int64, cache *classCache) (*writer, error) {
-	w := &writer{ctx: ctx, tx: tx, cid: cid, cache: cache, markings: map[string]*policy.Marking{}, classes: map[string]int64{}}
+	w := &writer{ctx: ctx, tx: tx, cid: cid, cache: cache, markings: map[string]*policy.Marking{}, classes: map[string]int64{},
+		deferredAt: map[string]int{}}
 	var err error
 	prep := func(q string) *sql.Stmt {
 		if err != nil {
