@@ -225,19 +225,24 @@ func orLowest(level string, l Ladder) string {
 	return level
 }
 
-// MayDelete decides whether p may delete an object version owned by owner:
-// only the organisation that owns it may.
-func MayDelete(p *liaison.Principal, objectID, owner string) error {
+// MayDelete decides whether p may delete an object version: its owner may;
+// and so may the organisation that relayed it, when the owner is a third
+// party that is not an organisation of this node (an ATT&CK release, a
+// vendor's report that the node imported). Nobody else may.
+func MayDelete(p *liaison.Principal, objectID string, s Subject, orgs Registry) error {
 	if p == nil {
 		return liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
 	}
-	if owner == "" {
+	if s.Owner == "" {
 		return liaison.Errorf(liaison.EFORBIDDEN, "%s has no known owner; only its owner may delete it", objectID)
 	}
-	if owner != p.OrgID {
-		return liaison.Errorf(liaison.EFORBIDDEN, "%s belongs to another organisation; only its owner may delete it", objectID)
+	if s.Owner == p.OrgID {
+		return nil
 	}
-	return nil
+	if !orgs.IsOrganisation(s.Owner) && s.AddedBy != "" && s.AddedBy == p.OrgID {
+		return nil
+	}
+	return liaison.Errorf(liaison.EFORBIDDEN, "%s belongs to another organisation; only its owner may delete it", objectID)
 }
 
 // String describes a verdict input for logs and tests.

@@ -553,25 +553,31 @@ func asValidation(err error, ve **stix.ValidationError) bool {
 	return ok
 }
 
+const mitreID = "identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5"
+
 func TestRuleDeleteOwnOnlyTheOwnerMayDelete(t *testing.T) {
 	const objectID = "indicator--5d0c2b8e-7f3a-4e1b-9c6d-0000000000b1"
 	admin := user("root", nodeOrg, "TOP SECRET")
 	admin.NodeAdmin = true
 	tests := []struct {
-		name  string
-		p     *liaison.Principal
-		owner string
-		code  string // "" when allowed
+		name           string
+		p              *liaison.Principal
+		owner, addedBy string
+		code           string // "" when allowed
 	}{
-		{"the owner", user("o.owner", sharer, ""), sharer, ""},
-		{"another organisation", user("j.doe", usOrg, "TOP SECRET"), sharer, liaison.EFORBIDDEN},
-		{"a node admin of another organisation's object", admin, sharer, liaison.EFORBIDDEN},
-		{"an object without an owner", &liaison.Principal{UserName: "ghost"}, "", liaison.EFORBIDDEN},
-		{"nobody signed in", nil, sharer, liaison.EUNAUTHORIZED},
+		{"the owner", user("o.owner", sharer, ""), sharer, sharer, ""},
+		{"another organisation", user("j.doe", usOrg, "TOP SECRET"), sharer, sharer, liaison.EFORBIDDEN},
+		{"a node admin of another organisation's object", admin, sharer, sharer, liaison.EFORBIDDEN},
+		{"an object without an owner", &liaison.Principal{UserName: "ghost"}, "", "", liaison.EFORBIDDEN},
+		{"nobody signed in", nil, sharer, sharer, liaison.EUNAUTHORIZED},
+		{"the organisation that relayed a third party's object", user("o.owner", sharer, ""), mitreID, sharer, ""},
+		{"another organisation, of a third party's object it did not relay", user("j.doe", usOrg, ""), mitreID, sharer, liaison.EFORBIDDEN},
+		{"the organisation that added another registered organisation's object", user("o.owner", sharer, ""), usOrg, sharer, liaison.EFORBIDDEN},
 	}
+	orgs := registry{sharer: true, usOrg: true, nodeOrg: true}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := MayDelete(tt.p, objectID, tt.owner)
+			err := MayDelete(tt.p, objectID, Subject{Owner: tt.owner, AddedBy: tt.addedBy}, orgs)
 			if got := liaison.ErrorCode(err); got != tt.code {
 				t.Fatalf("MayDelete = %v (code %q), want code %q", err, got, tt.code)
 			}

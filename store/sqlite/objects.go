@@ -474,8 +474,12 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 	if err != nil {
 		return 0, err
 	}
+	orgs, err := loadOrgSet(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
 	where, args := filter(cid, q, acc)
-	rows, err := tx.QueryContext(ctx, "SELECT seq, owner, version, date_added FROM objects WHERE "+where, args...)
+	rows, err := tx.QueryContext(ctx, "SELECT seq, owner, added_by, version, date_added FROM objects WHERE "+where, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -483,13 +487,21 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 	var versions []string
 	for rows.Next() {
 		var seq, added int64
-		var owner, version string
-		if err := rows.Scan(&seq, &owner, &version, &added); err != nil {
+		var owner, addedBy, version string
+		if err := rows.Scan(&seq, &owner, &addedBy, &version, &added); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		if err := policy.MayDelete(p, q.IDs[0], owner); err != nil {
+		if err := policy.MayDelete(p, q.IDs[0], policy.Subject{Owner: owner, AddedBy: addedBy}, orgs); err != nil {
 			rows.Close()
+			tx.Rollback()
+			// The refusal is on record, though nothing else of the request is.
+			if aerr := s.inTx(ctx, func(tx *sql.Tx) error {
+				return s.auditor(tx, p).record(ctx, store.ActionWriteRefused, q.IDs[0], "", q.Path,
+					map[string]string{"reason": err.Error(), "collection": coll.ID})
+			}); aerr != nil {
+				return 0, aerr
+			}
 			return 0, err
 		}
 		seqs = append(seqs, seq)

@@ -274,6 +274,32 @@ var auditTests = []test{
 			}
 		}
 	}},
+	{"a delete refused by policy is recorded as a refused write", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		x := newID("indicator")
+		f.add(t, f.bob, coll, indicator(t, x, 0, 1))
+		after := f.lastSeq(t)
+		q := f.query(coll)
+		q.IDs, q.Versions.All, q.Path = []string{x}, true, "taxii:delete-object"
+		_, err := f.s.DeleteObject(f.ctx, f.alice, q)
+		wantCode(t, err, liaison.EFORBIDDEN, "DeleteObject of another organisation's object")
+		var refused []store.AuditEntry
+		for _, e := range f.auditAfter(t, after) {
+			if e.Action == store.ActionWriteRefused && e.ObjectID == x {
+				refused = append(refused, e)
+			}
+		}
+		if len(refused) != 1 {
+			t.Fatalf("%d refused-write entries for the refused delete, want 1", len(refused))
+		}
+		checkActor(t, "refused delete", refused[0], f.alice)
+		if refused[0].Path != "taxii:delete-object" {
+			t.Errorf("refused delete recorded through %q, want taxii:delete-object", refused[0].Path)
+		}
+		if len(f.all(t, coll)) == 0 {
+			t.Errorf("the refused delete removed the object")
+		}
+	}},
 	{"entries come in sequence order and the filters select them", func(t *testing.T, f *fixture) {
 		coll := f.shared(t)
 		amber := marked(t, indicator(t, newID("indicator"), 0, 0), stix.TLP2Amber)

@@ -726,7 +726,7 @@ func (w *world) delete(t *rapid.T, p *liaison.Principal, c *liaison.Collection, 
 	sel := selection(w.visible(p, c), q, 0)
 	var wantCode string
 	for _, r := range sel {
-		if err := policy.MayDelete(p, id, r.owner); err != nil {
+		if err := policy.MayDelete(p, id, policy.Subject{Owner: r.owner, AddedBy: r.addedBy}, w); err != nil {
 			wantCode = liaison.ErrorCode(err)
 		}
 	}
@@ -795,4 +795,14 @@ func rawHandling(t tb, body props) *stix.Object {
 		"created": stamp(0), "name": "handling marking",
 		"extensions": props{policy.HandlingExtension: body},
 	})
+}
+
+// IsOrganisation makes the world a policy.Registry: the organisations drawn.
+func (w *world) IsOrganisation(id string) bool {
+	for _, o := range w.orgs {
+		if o.ID == id {
+			return true
+		}
+	}
+	return false
 }

@@ -79,21 +79,22 @@ var bugs = []string{
 	"refused-duplicate-unchanged", // a second copy of an object refused at the end of its batch counts as unchanged
 
 	// Audit.
-	"audit-anyone",          // any principal reads the audit log
-	"audit-misses-reads",    // reads of audited objects are not recorded
-	"audit-all-reads",       // every read is recorded, marked or not
-	"audit-misses-refusals", // refused writes are not recorded
-	"audit-misses-deletes",  // deletes are not recorded
-	"audit-misses-admin",    // Create methods write no entry
-	"audit-system-actor",    // every entry names the node itself as the actor
-	"audit-no-path",         // entries do not say how (AddRequest.Path, Query.Path)
-	"audit-kept-on-abort",   // refusals recorded by an add that fails are kept
-	"audit-newest-first",    // entries come newest first
-	"audit-ignores-filters", // Action, ObjectID and ActorOrg select nothing
-	"audit-ignores-limit",   // Limit is not applied
-	"audit-no-object",       // entries do not say which object
-	"audit-token-hash",      // a token's entry holds its hash
-	"audit-failed-create",   // a Create that fails still writes its entry
+	"audit-anyone",                 // any principal reads the audit log
+	"audit-misses-reads",           // reads of audited objects are not recorded
+	"audit-all-reads",              // every read is recorded, marked or not
+	"audit-misses-refusals",        // refused writes are not recorded
+	"audit-misses-deletes",         // deletes are not recorded
+	"audit-misses-refused-deletes", // a delete refused by policy leaves no entry
+	"audit-misses-admin",           // Create methods write no entry
+	"audit-system-actor",           // every entry names the node itself as the actor
+	"audit-no-path",                // entries do not say how (AddRequest.Path, Query.Path)
+	"audit-kept-on-abort",          // refusals recorded by an add that fails are kept
+	"audit-newest-first",           // entries come newest first
+	"audit-ignores-filters",        // Action, ObjectID and ActorOrg select nothing
+	"audit-ignores-limit",          // Limit is not applied
+	"audit-no-object",              // entries do not say which object
+	"audit-token-hash",             // a token's entry holds its hash
+	"audit-failed-create",          // a Create that fails still writes its entry
 }
 
 func TestBugs(t *testing.T) {
@@ -866,7 +867,10 @@ func (r *reference) DeleteObject(_ context.Context, p *liaison.Principal, q stor
 		return 0, liaison.Errorf(liaison.ENOTFOUND, "object %s not found", q.IDs[0])
 	}
 	for _, it := range gone {
-		if err := policy.MayDelete(p, it.ID, it.owner); err != nil && r.bug != "delete-any-owner" {
+		if err := policy.MayDelete(p, it.ID, policy.Subject{Owner: it.owner, AddedBy: it.addedBy}, r); err != nil && r.bug != "delete-any-owner" {
+			if r.bug != "audit-misses-refused-deletes" {
+				r.record(r.entry(p, store.ActionWriteRefused, q.IDs[0], "", q.Path, err.Error()))
+			}
 			return 0, err
 		}
 	}
