@@ -39,8 +39,8 @@ func (a *auditor) record(ctx context.Context, action, objectID, version, path st
 			return err
 		}
 	}
-	_, err := a.tx.ExecContext(ctx, `INSERT INTO audit (time, actor_user, actor_org, action, object_id, version, path, detail)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.now, user, org, action, objectID, version, path, string(d))
+	_, err := a.tx.ExecContext(ctx, `INSERT INTO audit (time, actor_user, actor_org, action, object_id, object_key, version, path, detail)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.now, user, org, action, objectID, idKey(objectID), version, path, string(d))
 	return err
 }
 
@@ -52,18 +52,18 @@ func (a *auditor) reads(ctx context.Context, items []store.Item, path, collectio
 		user, org = a.by.UserName, a.by.OrgID
 	}
 	detail, _ := json.Marshal(map[string]string{"collection": collection})
-	const per = 100 // rows per statement, 8 parameters each
+	const per = 100 // rows per statement, 9 parameters each
 	for len(items) > 0 {
 		n := min(per, len(items))
 		var b strings.Builder
-		b.WriteString("INSERT INTO audit (time, actor_user, actor_org, action, object_id, version, path, detail) VALUES ")
-		args := make([]any, 0, n*8)
+		b.WriteString("INSERT INTO audit (time, actor_user, actor_org, action, object_id, object_key, version, path, detail) VALUES ")
+		args := make([]any, 0, n*9)
 		for i, it := range items[:n] {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, a.now, user, org, store.ActionRead, it.ID, it.VersionText(), path, string(detail))
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, a.now, user, org, store.ActionRead, it.ID, idKey(it.ID), it.VersionText(), path, string(detail))
 		}
 		if _, err := a.tx.ExecContext(ctx, b.String(), args...); err != nil {
 			return err
@@ -91,6 +91,10 @@ func (s *Store) Audit(ctx context.Context, p *liaison.Principal, q store.AuditQu
 			where = append(where, col+" = ?")
 			args = append(args, v)
 		}
+	}
+	if q.ObjectID != "" {
+		where = append(where, "object_key = ?")
+		args = append(args, idKey(q.ObjectID))
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT seq, time, actor_user, actor_org, action, object_id, version, path, detail
 FROM audit WHERE `+strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, append(args, q.Limit)...)

@@ -120,11 +120,12 @@ CREATE TABLE audit (
 	actor_org  TEXT NOT NULL,
 	action     TEXT NOT NULL,
 	object_id  TEXT NOT NULL,
+	object_key INTEGER NOT NULL,       -- idKey(object_id): a compact index, as for objects
 	version    TEXT NOT NULL,
 	path       TEXT NOT NULL,
 	detail     TEXT NOT NULL           -- JSON object
 ) STRICT;
-CREATE INDEX audit_object ON audit (object_id);
+CREATE INDEX audit_object ON audit (object_key);
 
 CREATE TABLE statuses (
 	id                TEXT PRIMARY KEY,

@@ -73,7 +73,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	// The writer's page cache holds the id index of a large node (64 MiB);
 	// readers stream pages in date_added order and need less.
-	s.write, err = sql.Open("sqlite", dsn("_txlock=immediate", "_pragma=cache_size(-65536)"))
+	s.write, err = sql.Open("sqlite", dsn("_txlock=immediate", "_pragma=cache_size(-65536)", "_pragma=wal_autocheckpoint(10000)"))
 	if err != nil {
 		return nil, err
 	}
