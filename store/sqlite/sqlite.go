@@ -33,6 +33,9 @@ type Store struct {
 	now   func() time.Time
 	// classes caches access classes and marking definitions (append-only).
 	classes *classCache
+	// checkpointer copies the write-ahead log into the database in the
+	// background, so that no request pays for it.
+	checkpointer *checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -73,7 +76,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	// The writer's page cache holds the id index of a large node (64 MiB);
 	// readers stream pages in date_added order and need less.
-	s.write, err = sql.Open("sqlite", dsn("_txlock=immediate", "_pragma=cache_size(-65536)", "_pragma=wal_autocheckpoint(10000)"))
+	s.write, err = sql.Open("sqlite", dsn("_txlock=immediate", "_pragma=cache_size(-65536)", "_pragma=wal_autocheckpoint(0)"))
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +93,17 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: migrating %s: %w", path, err)
 	}
+	s.checkpointer = newCheckpointer(dsn("_pragma=wal_autocheckpoint(0)"))
 	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	var errs []error
+	if s.checkpointer != nil {
+		errs = append(errs, s.checkpointer.close())
+	}
+	return errors.Join(append(errs, s.read.Close(), s.write.Close())...)
 }
 
 // Path returns the database file's path.
