@@ -415,3 +415,20 @@ func MarkingRefs(o *stix.Object) []string {
 	slices.Sort(refs)
 	return slices.Compact(refs)
 }
+
+// MarkingField names the property through which an object references a
+// marking, as a JSON path for error messages: "object_marking_refs[1]" or
+// "granular_markings[0].marking_ref".
+func MarkingField(o *stix.Object, ref string) string {
+	for i, r := range o.ObjectMarkingRefs {
+		if r == ref {
+			return fmt.Sprintf("object_marking_refs[%d]", i)
+		}
+	}
+	for i, g := range o.GranularMarkings {
+		if g.MarkingRef == ref {
+			return fmt.Sprintf("granular_markings[%d].marking_ref", i)
+		}
+	}
+	return "object_marking_refs"
+}

@@ -183,7 +183,7 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 	ms, unknown := w.resolve(refs)
 	if len(unknown) > 0 && marking != nil {
 		// A marking definition must not depend on one not yet known.
-		return outcome{refusal: &stix.ValidationError{ObjectID: o.ID, Field: fieldOf(o, unknown[0]),
+		return outcome{refusal: &stix.ValidationError{ObjectID: o.ID, Field: policy.MarkingField(o, unknown[0]),
 			Reason: fmt.Sprintf("names marking definition %s, which this node does not know", unknown[0])}}, nil
 	}
 	if len(unknown) == 0 {
@@ -220,20 +220,6 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 	return outcome{added: added, dateAdded: stored}, nil
 }
 
-// fieldOf names the property through which an object references a marking.
-func fieldOf(o *stix.Object, ref string) string {
-	for i, r := range o.ObjectMarkingRefs {
-		if r == ref {
-			return fmt.Sprintf("object_marking_refs[%d]", i)
-		}
-	}
-	for i, g := range o.GranularMarkings {
-		if g.MarkingRef == ref {
-			return fmt.Sprintf("granular_markings[%d].marking_ref", i)
-		}
-	}
-	return "object_marking_refs"
-}
 
 func nonNil(d []store.Detail) []store.Detail {
 	if d == nil {

@@ -37,7 +37,7 @@ type deferred struct {
 }
 
 // field names the property through which the object references ref.
-func (d deferred) field(ref string) string { return fieldOf(d.obj, ref) }
+func (d deferred) field(ref string) string { return policy.MarkingField(d.obj, ref) }
 
 func newWriter(ctx context.Context, tx *sql.Tx, cid int64, cache *classCache) (*writer, error) {
 	w := &writer{ctx: ctx, tx: tx, cid: cid, cache: cache, markings: map[string]*policy.Marking{}, classes: map[string]int64{},

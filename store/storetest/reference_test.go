@@ -506,20 +506,6 @@ func (r *reference) mayRead(p *liaison.Principal, it *refItem) bool {
 	return facts.MayRead(p, policy.Subject{Owner: it.owner, AddedBy: it.addedBy, Markings: ms})
 }
 
-// fieldOf names the property through which o references a marking.
-func fieldOf(o *stix.Object, ref string) string {
-	for i, x := range o.ObjectMarkingRefs {
-		if x == ref {
-			return fmt.Sprintf("object_marking_refs[%d]", i)
-		}
-	}
-	for i, g := range o.GranularMarkings {
-		if g.MarkingRef == ref {
-			return fmt.Sprintf("granular_markings[%d].marking_ref", i)
-		}
-	}
-	return "object_marking_refs"
-}
 
 // staged is an object version accepted so far in an add.
 type staged struct {
@@ -615,7 +601,7 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 		ms, unknown := r.resolve(refs, batchMarkings)
 		pending := unknown != "" && r.bug != "unknown-marking-accepted"
 		if pending && (mark != nil || r.bug == "later-marking-refused") {
-			refuseObj(fmt.Sprintf("property %q names marking definition %s, which this node does not know", fieldOf(o, unknown), unknown))
+			refuseObj(fmt.Sprintf("property %q names marking definition %s, which this node does not know", policy.MarkingField(o, unknown), unknown))
 			continue
 		}
 		if !pending && r.bug != "clearance-unchecked" {
@@ -697,7 +683,7 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 		ms, unknown := r.resolve(s.it.refs, batchMarkings)
 		var why string
 		if unknown != "" {
-			why = fmt.Sprintf("%s: property %q names marking definition %s, which this node does not know", s.obj.ID, fieldOf(s.obj, unknown), unknown)
+			why = fmt.Sprintf("%s: property %q names marking definition %s, which this node does not know", s.obj.ID, policy.MarkingField(s.obj, unknown), unknown)
 		} else if err := facts.MayMark(p, s.obj.ID, ms); err != nil && r.bug != "clearance-unchecked" {
 			why = err.Error()
 		}
