@@ -220,7 +220,6 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 	return outcome{added: added, dateAdded: stored}, nil
 }
 
-
 func nonNil(d []store.Detail) []store.Detail {
 	if d == nil {
 		return []store.Detail{}

@@ -506,7 +506,6 @@ func (r *reference) mayRead(p *liaison.Principal, it *refItem) bool {
 	return facts.MayRead(p, policy.Subject{Owner: it.owner, AddedBy: it.addedBy, Markings: ms})
 }
 
-
 // staged is an object version accepted so far in an add.
 type staged struct {
 	it       *refItem
