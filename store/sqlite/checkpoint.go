@@ -12,9 +12,11 @@ import (
 // threshold do it inside a request. A passive checkpoint never blocks
 // readers or the writer; the log is truncated when no reader holds it.
 type checkpointer struct {
-	db   *sql.DB
-	stop chan struct{}
-	done sync.WaitGroup
+	db     *sql.DB
+	stop   chan struct{}
+	done   sync.WaitGroup
+	closed sync.Once
+	err    error
 }
 
 // checkpointEvery is how often the background checkpoint runs.
@@ -50,10 +52,14 @@ func (c *checkpointer) run() {
 	}
 }
 
-// close stops the checkpointer and runs a last, truncating checkpoint.
+// close stops the checkpointer and runs a last, truncating checkpoint. It
+// may be called more than once.
 func (c *checkpointer) close() error {
-	close(c.stop)
-	c.done.Wait()
-	_, _ = c.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	return c.db.Close()
+	c.closed.Do(func() {
+		close(c.stop)
+		c.done.Wait()
+		_, _ = c.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		c.err = c.db.Close()
+	})
+	return c.err
 }
