@@ -86,6 +86,42 @@ type Principal struct {
 	// NodeAdmin is true for admin users of the node's own organisation: they may
 	// read and write every collection of the node.
 	NodeAdmin bool
+	// Peer is true for a partner node, authenticated by its pinned TLS
+	// certificate: the principal is the partner's organisation as a whole.
+	Peer bool
+}
+
+// Peer is a partner node: another agency's Liaison node this node shares with.
+type Peer struct {
+	OrgID       string // the partner organisation's identity id
+	Name        string
+	Country     string
+	URL         string // federation base URL (TAXII discovery is URL + "/taxii2/")
+	APIRoot     string // the partner's TAXII API root
+	Fingerprint string // pinned TLS certificate fingerprint (hex SHA-256)
+	SigningKey  []byte // pinned Ed25519 public key
+	// Clearance is the highest classification this node releases to the
+	// partner: the partner as a principal is cleared to it.
+	Clearance string
+	// Push is the partner's collection that new local objects are pushed to
+	// ("" to push nothing).
+	Push    string
+	Pulls   []Pull // the partner's collections pulled from
+	Created time.Time
+}
+
+// Pull is one collection of a partner that a node pulls from, and where the
+// objects go.
+type Pull struct {
+	Remote     string // the partner's collection id
+	Local      string // the local collection receiving its objects
+	AddedAfter string // cursor: the partner's date_added of the last object received ("" from the start)
+}
+
+// PeerPrincipal is the principal a partner node acts as.
+func (p *Peer) Principal() *Principal {
+	return &Principal{UserID: "peer:" + p.OrgID, UserName: "peer:" + p.Name, OrgID: p.OrgID, Country: p.Country,
+		Clearance: p.Clearance, Peer: true}
 }
 
 // APIRoot is a TAXII API root.

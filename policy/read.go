@@ -27,6 +27,9 @@ type Subject struct {
 	// AddedBy is the organisation that put this version into the collection
 	// being read (itself, or a partner node's organisation).
 	AddedBy string
+	// Received is true when the version reached this node from a partner
+	// node (pushed to it or pulled by it), rather than being added here.
+	Received bool
 	// Markings are all markings that apply (see MarkingRefs), resolved.
 	Markings []*Marking
 }
@@ -70,7 +73,10 @@ func (f Facts) MayRead(p *liaison.Principal, s Subject) bool {
 	case Allow:
 		return true
 	case AllowIfSharedByOwner:
-		return s.Owner != "" && s.AddedBy == s.Owner
+		// The owner itself put it here, on this node: it chose the
+		// collection's readers. A copy received from a partner node goes to
+		// this node's organisation only.
+		return s.Owner != "" && s.AddedBy == s.Owner && !s.Received
 	}
 	return false
 }
@@ -161,18 +167,63 @@ func (f Facts) cleared(p *liaison.Principal, level string) bool {
 
 // named reports whether a handling marking among markings names p as a
 // recipient.
+//
+// A partner node, as a principal, stands for its whole organisation: it is
+// named when one of the recipients belongs to it (the object must reach that
+// user's node; there, the user alone reads it).
 func named(p *liaison.Principal, markings []*Marking) bool {
 	for _, m := range markings {
 		if m == nil || m.Handling == nil {
 			continue
 		}
 		for _, r := range m.Handling.Recipients {
-			if r.OrganizationRef == p.OrgID && r.User == p.UserName && p.UserName != "" {
+			if r.OrganizationRef != p.OrgID || p.OrgID == "" {
+				continue
+			}
+			if p.Peer || (r.User == p.UserName && p.UserName != "") {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// MayPush decides whether an object version held here may go to a partner
+// node: the partner, as a principal, may read it (every rule of MayRead,
+// with its collection rights as the precondition, checked by the caller);
+// the partner is not where it came from; and it was not received here under
+// TLP:AMBER+STRICT, TLP:RED or handling code H2, which are never relayed
+// onward to a third node.
+func (f Facts) MayPush(peer *liaison.Principal, s Subject) bool {
+	if peer == nil || !peer.Peer || peer.OrgID == "" {
+		return false
+	}
+	if peer.OrgID == s.AddedBy || peer.OrgID == s.Owner {
+		return false
+	}
+	if s.Received && !Relayable(s.Markings) {
+		return false
+	}
+	return f.MayRead(peer, s)
+}
+
+// Relayable reports whether an object received from a partner may be passed
+// on to a third node: not under TLP:AMBER+STRICT, TLP:RED or SIENA handling
+// code H2 (no onward dissemination without the owner's consent), nor under
+// a marking the node does not know.
+func Relayable(markings []*Marking) bool {
+	for _, m := range markings {
+		if m == nil {
+			return false
+		}
+		if m.TLP == TLPAmberStrict || m.TLP == TLPRed {
+			return false
+		}
+		if m.Handling != nil && m.Handling.HandlingCode == "H2" {
+			return false
+		}
+	}
+	return true
 }
 
 // Audited reports whether reading an object with these markings is written

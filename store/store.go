@@ -102,7 +102,56 @@ type Store interface {
 	// read the log (EFORBIDDEN otherwise).
 	Audit(ctx context.Context, p *liaison.Principal, q AuditQuery) ([]AuditEntry, error)
 
+	// Partner nodes. CreatePeer records a partner whose organisation is
+	// already registered (ECONFLICT if it is a partner already, or its
+	// fingerprint is another's); it is audited.
+	CreatePeer(ctx context.Context, by *liaison.Principal, peer *liaison.Peer) error
+	Peers(ctx context.Context) ([]*liaison.Peer, error)
+	Peer(ctx context.Context, orgID string) (*liaison.Peer, error)
+	// PeerByFingerprint finds the partner presenting a TLS certificate;
+	// EUNAUTHORIZED when none is pinned to it.
+	PeerByFingerprint(ctx context.Context, fingerprint string) (*liaison.Peer, error)
+	// SetPullCursor records how far a pull from a partner's collection got.
+	SetPullCursor(ctx context.Context, orgID, remote, addedAfter string) error
+
+	// Outbox returns up to limit versions waiting to be pushed to a partner,
+	// in the order they were written. AddObjects fills the outbox in the
+	// same transaction as the objects, for every partner with a push target
+	// that may read the collection and to which policy.Facts.MayPush allows
+	// the version.
+	Outbox(ctx context.Context, orgID string, limit int) ([]OutboxItem, error)
+	// AckOutbox removes delivered entries (by OutboxItem.Seq).
+	AckOutbox(ctx context.Context, orgID string, seqs []int64) error
+	// RecordSync adds to a partner's counters and sets its last success or
+	// last error (errMsg "" for a success).
+	RecordSync(ctx context.Context, orgID string, sent, received, refused int, errMsg string) error
+	// PeerStates reports every partnership.
+	PeerStates(ctx context.Context) ([]PeerState, error)
+
 	Close() error
+}
+
+// OutboxItem is one object version waiting to go to a partner.
+type OutboxItem struct {
+	Seq    int64
+	ID     string
+	Raw    json.RawMessage // nil when the version was deleted meanwhile (acknowledge and skip)
+	Queued time.Time
+}
+
+// PeerState is how a partnership fares.
+type PeerState struct {
+	OrgID         string    `json:"org_id"`
+	Name          string    `json:"name"`
+	URL           string    `json:"url"`
+	Pending       int       `json:"pending"`        // versions waiting in the outbox
+	OldestPending time.Time `json:"oldest_pending"` // when the oldest of them was queued (lag)
+	LastSuccess   time.Time `json:"last_success"`
+	LastError     string    `json:"last_error,omitempty"`
+	LastErrorAt   time.Time `json:"last_error_at"`
+	Sent          int64     `json:"sent"`
+	Received      int64     `json:"received"`
+	Refused       int64     `json:"refused"`
 }
 
 // AuditEntry is one record of the audit log.
@@ -129,6 +178,7 @@ const (
 	ActionAPIRootAdd      = "api-root-add"     // an API root was created
 	ActionCollectionAdd   = "collection-add"   // a collection was created
 	ActionSettingChange   = "setting-change"   // a node setting changed
+	ActionPeerAdd         = "peer-add"         // a partner node was paired
 )
 
 // AuditQuery selects audit entries.

@@ -195,7 +195,7 @@ func (a *access) visible(t string) (string, []any) {
 	args := []any{a.org, string(allow)}
 	if len(a.strict) > 0 {
 		strict, _ := json.Marshal(a.strict)
-		pred += fmt.Sprintf(" OR (%[1]s.access IN (SELECT value FROM json_each(?)) AND %[1]s.added_by = %[1]s.owner)", t)
+		pred += fmt.Sprintf(" OR (%[1]s.access IN (SELECT value FROM json_each(?)) AND %[1]s.added_by = %[1]s.owner AND %[1]s.received = 0)", t)
 		args = append(args, string(strict))
 	}
 	return pred + ")", args

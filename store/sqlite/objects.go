@@ -56,6 +56,10 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 		return nil, err
 	}
 	defer w.close()
+	w.received = p.Peer
+	if w.pushTo, err = loadPushTargets(ctx, tx, coll); err != nil {
+		return nil, err
+	}
 	audit := s.auditor(tx, p)
 
 	res := &store.AddResult{Requested: requested}
@@ -113,6 +117,14 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 			why = facts.MayMark(p, d.id, ms)
 		}
 		if why == nil {
+			owner := d.obj.CreatedByRef
+			if owner == "" {
+				owner = p.OrgID
+			}
+			subject := policy.Subject{Owner: owner, AddedBy: p.OrgID, Received: p.Peer, Markings: ms}
+			if err := w.push(facts, d.seq, subject, micros(requested)); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if err := w.remove(d.seq, d.id); err != nil {
@@ -201,6 +213,12 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 		return outcome{refusal: err}, nil
 	case err != nil:
 		return outcome{}, err
+	}
+	if added && len(unknown) == 0 {
+		subject := policy.Subject{Owner: owner, AddedBy: p.OrgID, Received: p.Peer, Markings: ms}
+		if err := w.push(facts, seq, subject, dateAdded); err != nil {
+			return outcome{}, err
+		}
 	}
 	key := o.ID + "|" + o.Version()
 	if added && len(unknown) > 0 {

@@ -137,4 +137,47 @@ CREATE TABLE statuses (
 	failures          BLOB NOT NULL
 ) STRICT;
 `,
+	// 2: federation: partner nodes, what to pull from them, what to push to
+	// them (the outbox, written in the same transaction as the objects), and
+	// how each partnership fares.
+	`
+ALTER TABLE objects ADD COLUMN received INTEGER NOT NULL DEFAULT 0; -- 1 when the version came from a partner node
+
+CREATE TABLE peers (
+	org_id      TEXT PRIMARY KEY REFERENCES organisations(id),
+	url         TEXT NOT NULL,
+	api_root    TEXT NOT NULL,
+	fingerprint TEXT NOT NULL UNIQUE,
+	signing_key BLOB NOT NULL,
+	clearance   TEXT NOT NULL,
+	push        TEXT NOT NULL,          -- the partner's collection id to push to, '' for none
+	created     INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE peer_pulls (
+	org_id      TEXT NOT NULL REFERENCES peers(org_id),
+	remote      TEXT NOT NULL,          -- the partner's collection id
+	local       TEXT NOT NULL,          -- the local collection receiving its objects
+	added_after TEXT NOT NULL,          -- the partner's date_added of the last object received
+	PRIMARY KEY (org_id, remote)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE outbox (
+	seq        INTEGER PRIMARY KEY,
+	org_id     TEXT NOT NULL,           -- the partner
+	object_seq INTEGER NOT NULL,        -- objects.seq of the version to send
+	queued     INTEGER NOT NULL         -- microseconds since the epoch
+) STRICT;
+CREATE INDEX outbox_peer ON outbox (org_id, seq);
+
+CREATE TABLE peer_state (
+	org_id        TEXT PRIMARY KEY,
+	last_success  INTEGER NOT NULL DEFAULT 0,
+	last_error    TEXT NOT NULL DEFAULT '',
+	last_error_at INTEGER NOT NULL DEFAULT 0,
+	sent          INTEGER NOT NULL DEFAULT 0,
+	received      INTEGER NOT NULL DEFAULT 0,
+	refused       INTEGER NOT NULL DEFAULT 0
+) STRICT;
+`,
 }

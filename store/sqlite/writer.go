@@ -21,6 +21,9 @@ type writer struct {
 	cache                 *classCache
 	versions, insert      *sql.Stmt
 	clearLast, clearFirst *sql.Stmt
+	enqueue               *sql.Stmt
+	pushTo                []*liaison.Principal       // partners with a push target that may read this collection
+	received              bool                       // the objects come from a partner node
 	markings              map[string]*policy.Marking // known in this transaction
 	classes               map[string]int64           // class key -> id, known in this transaction
 	deferred              []deferred                 // rows whose markings were unknown when added
@@ -52,8 +55,9 @@ func newWriter(ctx context.Context, tx *sql.Tx, cid int64, cache *classCache) (*
 		return st
 	}
 	w.versions = prep("SELECT seq, version, owner, date_added, raw FROM objects WHERE cid = ? AND id_key = ? AND id = ?")
-	w.insert = prep(`INSERT INTO objects (cid, id, id_key, version, type, spec_version, owner, added_by, access, date_added, is_first, is_last, raw)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	w.insert = prep(`INSERT INTO objects (cid, id, id_key, version, type, spec_version, owner, added_by, received, access, date_added, is_first, is_last, raw)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	w.enqueue = prep("INSERT INTO outbox (org_id, object_seq, queued) VALUES (?, ?, ?)")
 	w.clearLast = prep("UPDATE objects SET is_last = 0 WHERE cid = ? AND id_key = ? AND id = ? AND is_last = 1")
 	w.clearFirst = prep("UPDATE objects SET is_first = 0 WHERE cid = ? AND id_key = ? AND id = ? AND is_first = 1")
 	if err != nil {
@@ -64,7 +68,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 }
 
 func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.versions, w.insert, w.clearLast, w.clearFirst} {
+	for _, st := range []*sql.Stmt{w.versions, w.insert, w.clearLast, w.clearFirst, w.enqueue} {
 		if st != nil {
 			st.Close()
 		}
@@ -199,7 +203,7 @@ func (w *writer) add(o *stix.Object, dateAdded int64, owner, addedBy string, cla
 			return false, 0, 0, err
 		}
 	}
-	res, err := w.insert.ExecContext(w.ctx, w.cid, o.ID, key, version, o.Type, o.EffectiveSpecVersion(), owner, addedBy, class,
+	res, err := w.insert.ExecContext(w.ctx, w.cid, o.ID, key, version, o.Type, o.EffectiveSpecVersion(), owner, addedBy, w.received, class,
 		dateAdded, isFirst, isLast, []byte(o.Raw))
 	if err != nil {
 		return false, 0, 0, err
@@ -214,4 +218,41 @@ func (w *writer) remove(seq int64, id string) error {
 		return err
 	}
 	return recomputeEnds(w.ctx, w.tx, w.cid, id)
+}
+
+// push queues a stored version for every partner policy lets it go to, in
+// the transaction that stores it.
+func (w *writer) push(facts policy.Facts, seq int64, s policy.Subject, queued int64) error {
+	for _, peer := range w.pushTo {
+		if !facts.MayPush(peer, s) {
+			continue
+		}
+		if _, err := w.enqueue.ExecContext(w.ctx, peer.OrgID, seq, queued); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadPushTargets finds the partners this add may push to: those with a push
+// target whose organisation may read the collection (collections first).
+func loadPushTargets(ctx context.Context, q queryer, coll *liaison.Collection) ([]*liaison.Principal, error) {
+	rows, err := q.QueryContext(ctx, `SELECT p.org_id, o.name, o.country, p.clearance FROM peers p
+JOIN organisations o ON o.id = p.org_id WHERE p.push != ''`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*liaison.Principal
+	for rows.Next() {
+		var peer liaison.Peer
+		if err := rows.Scan(&peer.OrgID, &peer.Name, &peer.Country, &peer.Clearance); err != nil {
+			return nil, err
+		}
+		pp := peer.Principal()
+		if policy.CollectionAccess(pp, coll).Read {
+			out = append(out, pp)
+		}
+	}
+	return out, rows.Err()
 }

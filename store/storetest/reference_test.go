@@ -106,6 +106,8 @@ func TestBugs(t *testing.T) {
 type reference struct {
 	bug string
 
+	peerList []*liaison.Peer
+
 	mu       sync.Mutex
 	last     int64 // the latest date_added given out, in microseconds
 	seq      int64
