@@ -57,6 +57,7 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request) {
 	}
 	defer body.Close()
 	env := newEnvelopeReader(body)
+	principal := auth.PrincipalFrom(ctx)
 	var bodyErr error
 	objects := func(yield func(*stix.Object, error) bool) {
 		for {
@@ -70,6 +71,9 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			obj, err := stix.Parse(raw)
+			if err == nil && s.cfg.Inbound != nil && principal.Peer {
+				err = s.cfg.Inbound(ctx, principal, obj)
+			}
 			if err != nil {
 				if !yield(nil, &store.Refusal{Detail: refusal(raw, err)}) {
 					return

@@ -101,7 +101,7 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request) {
 // GET /taxii2/{root}/collections/{coll}/objects/ (section 5.4).
 func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
 	page, ok := s.find(w, r, EndpointObjects, "")
-	if !ok {
+	if !ok || !s.outbound(w, r, page) {
 		return
 	}
 	pw := startPage(w, page, "objects")
@@ -109,6 +109,24 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
 		pw.item(page.Items[i].Raw)
 	}
 	s.finish(r, pw)
+}
+
+// outbound passes the objects of a page for a partner node through
+// Config.Outbound before they are written; false when it failed (answered).
+func (s *Server) outbound(w http.ResponseWriter, r *http.Request, page *store.Page) bool {
+	p := auth.PrincipalFrom(r.Context())
+	if s.cfg.Outbound == nil || p == nil || !p.Peer {
+		return true
+	}
+	for i := range page.Items {
+		raw, err := s.cfg.Outbound(r.Context(), p, page.Items[i].Raw)
+		if err != nil {
+			s.fail(w, r, err)
+			return false
+		}
+		page.Items[i].Raw = raw
+	}
+	return true
 }
 
 // GET /taxii2/{root}/collections/{coll}/manifest/ (section 5.3).
@@ -128,7 +146,7 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
 // GET /taxii2/{root}/collections/{coll}/objects/{object}/ (section 5.6).
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request) {
 	page, ok := s.find(w, r, EndpointObject, r.PathValue("object"))
-	if !ok {
+	if !ok || !s.outbound(w, r, page) {
 		return
 	}
 	pw := startPage(w, page, "objects")

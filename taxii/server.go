@@ -1,6 +1,8 @@
 package taxii
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -10,6 +12,7 @@ import (
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/auth"
 	"github.com/liaison-intel/liaison/policy"
+	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
 )
 
@@ -34,6 +37,13 @@ type Config struct {
 	DefaultPageSize  int
 	MaxPageSize      int
 	Logger           *slog.Logger
+	// Inbound, when set, checks each object a partner node adds (principal
+	// Peer) before the store sees it; an error refuses that object (the
+	// federation layer verifies signatures here).
+	Inbound func(ctx context.Context, p *liaison.Principal, o *stix.Object) error
+	// Outbound, when set, transforms each object returned to a partner node
+	// (the federation layer signs what this node originates).
+	Outbound func(ctx context.Context, p *liaison.Principal, raw json.RawMessage) (json.RawMessage, error)
 }
 
 // Server is the TAXII 2.1 HTTP handler for paths under Prefix. Every request
