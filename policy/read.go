@@ -48,6 +48,11 @@ const (
 	// that reached this node from elsewhere goes to this node's own
 	// organisation and no further.
 	AllowIfSharedByOwner
+	// AllowIfNotReceived: for a partner node, an object under TLP:RED,
+	// TLP:AMBER+STRICT or SIENA H2 may go to it only if it did not reach
+	// this node from another partner: such objects are never relayed
+	// onward to a third node.
+	AllowIfNotReceived
 )
 
 func (v Verdict) String() string {
@@ -56,6 +61,8 @@ func (v Verdict) String() string {
 		return "allow"
 	case AllowIfSharedByOwner:
 		return "allow-if-shared-by-owner"
+	case AllowIfNotReceived:
+		return "allow-if-not-received"
 	}
 	return "deny"
 }
@@ -77,6 +84,8 @@ func (f Facts) MayRead(p *liaison.Principal, s Subject) bool {
 		// collection's readers. A copy received from a partner node goes to
 		// this node's organisation only.
 		return s.Owner != "" && s.AddedBy == s.Owner && !s.Received
+	case AllowIfNotReceived:
+		return !s.Received || s.AddedBy == p.OrgID
 	}
 	return false
 }
@@ -127,6 +136,9 @@ func (f Facts) Verdict(p *liaison.Principal, markings []*Marking) Verdict {
 				}
 			}
 		}
+	}
+	if p.Peer && v == Allow && !Relayable(markings) {
+		v = AllowIfNotReceived
 	}
 	return v
 }
@@ -190,19 +202,15 @@ func named(p *liaison.Principal, markings []*Marking) bool {
 
 // MayPush decides whether an object version held here may go to a partner
 // node: the partner, as a principal, may read it (every rule of MayRead,
-// with its collection rights as the precondition, checked by the caller);
-// the partner is not where it came from; and it was not received here under
-// TLP:AMBER+STRICT, TLP:RED or handling code H2, which are never relayed
-// onward to a third node.
+// with its collection rights as the precondition, checked by the caller;
+// for a partner that includes never relaying onward what this node received
+// under TLP:AMBER+STRICT, TLP:RED or H2), and it is not where it came from.
 func (f Facts) MayPush(peer *liaison.Principal, s Subject) bool {
 	if peer == nil || !peer.Peer || peer.OrgID == "" {
 		return false
 	}
 	if peer.OrgID == s.AddedBy || peer.OrgID == s.Owner {
-		return false
-	}
-	if s.Received && !Relayable(s.Markings) {
-		return false
+		return false // it is where it came from
 	}
 	return f.MayRead(peer, s)
 }

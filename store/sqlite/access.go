@@ -152,7 +152,8 @@ type access struct {
 	org     string
 	all     bool    // every class is allowed: no visibility predicate needed
 	allow   []int64 // classes allowed outright (0, unmarked, always)
-	strict  []int64 // classes allowed when the owner added the row itself
+	strict  []int64 // classes allowed when the owner added the row itself, here
+	local   []int64 // classes allowed unless the row was received from another partner (for partners)
 	audited map[int64]bool
 }
 
@@ -175,6 +176,8 @@ func (s *Store) accessFor(ctx context.Context, q queryer, p *liaison.Principal) 
 			a.allow = append(a.allow, id)
 		case policy.AllowIfSharedByOwner:
 			a.strict = append(a.strict, id)
+		case policy.AllowIfNotReceived:
+			a.local = append(a.local, id)
 		}
 		if facts.Audited(ms) {
 			a.audited[id] = true
@@ -197,6 +200,11 @@ func (a *access) visible(t string) (string, []any) {
 		strict, _ := json.Marshal(a.strict)
 		pred += fmt.Sprintf(" OR (%[1]s.access IN (SELECT value FROM json_each(?)) AND %[1]s.added_by = %[1]s.owner AND %[1]s.received = 0)", t)
 		args = append(args, string(strict))
+	}
+	if len(a.local) > 0 {
+		local, _ := json.Marshal(a.local)
+		pred += fmt.Sprintf(" OR (%[1]s.access IN (SELECT value FROM json_each(?)) AND (%[1]s.received = 0 OR %[1]s.added_by = ?))", t)
+		args = append(args, string(local), a.org)
 	}
 	return pred + ")", args
 }

@@ -158,6 +158,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, req.StatusID, req.APIRoot, p.OrgID, micros(reques
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	if f := s.afterAdd.Load(); f != nil && res.Added > 0 {
+		(*f)()
+	}
 	return res, nil
 }
 

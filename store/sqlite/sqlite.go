@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/liaison-intel/liaison"
@@ -36,7 +37,13 @@ type Store struct {
 	// checkpointer copies the write-ahead log into the database in the
 	// background, so that no request pays for it.
 	checkpointer *checkpointer
+	// afterAdd, when set, is called after every committed add (federation
+	// pushes new objects at once instead of at its next poll).
+	afterAdd atomic.Pointer[func()]
 }
+
+// OnAdd sets a function called after every committed AddObjects.
+func (s *Store) OnAdd(f func()) { s.afterAdd.Store(&f) }
 
 var _ store.Store = (*Store)(nil)
 
