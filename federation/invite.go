@@ -113,7 +113,8 @@ func decodeInvitation(data []byte) (*Invitation, error) {
 
 // Validate checks every property: url is https with a host (and no user,
 // query, fragment or trailing slash); api_root is one URL path segment;
-// identity is a valid STIX identity of identity_class "organization";
+// identity is a valid STIX identity of identity_class "organization" with a
+// name;
 // country is an assigned ISO 3166-1 alpha-2 code in upper case; fingerprint
 // is 64 lower-case hexadecimal digits; signing_key is a 32-byte Ed25519
 // public key in standard, padded base64.
@@ -149,6 +150,9 @@ func (inv *Invitation) Validate() error {
 	}
 	if class := o.String("identity_class"); class != "organization" {
 		return invitationErr("\"identity\" %s has identity_class %q, not \"organization\"", o.ID, clip(class))
+	}
+	if strings.TrimSpace(o.String("name")) == "" {
+		return invitationErr("\"identity\" %s has no name", o.ID)
 	}
 	if _, ok := liaison.Country(inv.Country); !ok {
 		return invitationErr("\"country\" %q is not an assigned ISO 3166-1 alpha-2 code in upper case (GB, RU, US, ...)", clip(inv.Country))

@@ -167,6 +167,8 @@ func TestInvitationsAreReadStrictly(t *testing.T) {
 		{"identity of an individual", identity(func(m map[string]any) { m["identity_class"] = "individual" }), `identity_class "individual"`},
 		{"identity without a class", identity(func(m map[string]any) { delete(m, "identity_class") }), `identity_class ""`},
 		{"identity without a name", identity(func(m map[string]any) { delete(m, "name") }), `"identity" is not a valid STIX object`},
+		{"identity with an empty name", identity(func(m map[string]any) { m["name"] = "" }), "has no name"}, // found by the fuzzer
+		{"identity with a blank name", identity(func(m map[string]any) { m["name"] = " \t" }), "has no name"},
 		{"an indicator for identity", identity(func(m map[string]any) {
 			m["type"], m["id"] = "indicator", "indicator--7c3e9a51-2f4b-4d8e-9a6c-1b5d3e7f9a20"
 			m["pattern"], m["pattern_type"], m["valid_from"] = "[ipv4-addr:value = '1.2.3.4']", "stix", "2026-11-28T09:00:00Z"
@@ -250,6 +252,7 @@ func FuzzParseInvitation(f *testing.F) {
 	f.Add([]byte(strings.Replace(string(valid), `"US"`, `null`, 1)), true)
 	f.Add([]byte(strings.Replace(string(valid), `https://127.0.0.1:8443`, `https://[::1]:0/a/b`, 1)), true)
 	f.Add([]byte(strings.Replace(string(valid), `"identity":{`, `"identity":{"x_a":[{"b":"\u00e9"}],`, 1)), true)
+	f.Add([]byte(strings.Replace(string(valid), `"Federal Bureau"`, `""`, 1)), true)
 	f.Add([]byte(`{}`), true)
 	f.Add([]byte(`{"identity":{"type":"identity"}}`), true)
 	f.Add([]byte(`liaison-invite-1:e30`), false)
