@@ -593,3 +593,65 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// FuzzSign signs whatever STIX the fuzzer makes: a signed object verifies,
+// keeps every other byte, and is the same JSON apart from the extension.
+// Arbitrary bytes, STIX or not, never make SignatureOf or Verify panic.
+func FuzzSign(f *testing.F) {
+	pub, key := testKey("signer")
+	f.Add([]byte(benchIndicator(f).Raw))
+	f.Add([]byte(`{"type":"ipv4-addr","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3","extensions":{"x-ext":{"a":[1,2,{"b":"\u00e9"}]}}}`))
+	f.Add([]byte(`{"type":"x-custom","id":"x-custom--ff26c055-6336-4bc5-b98d-13d6226742dd","x":1e3,"extensions":{"` + SignatureExtension + `":{"extension_type":"property-extension"}}}`))
+	o := benchIndicator(f)
+	Sign(o, testSigner, key)
+	f.Add([]byte(o.Raw))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		raw := &stix.Object{Raw: data}
+		SignatureOf(raw)
+		Verify(raw, pub)
+		o, err := stix.Parse(data)
+		if err != nil {
+			return
+		}
+		SignatureOf(o)
+		Verify(o, pub)
+		orig := bytes.Clone(o.Raw)
+		oldSig, wasSigned, _ := SignatureOf(o)
+		if err := Sign(o, testSigner, key); err != nil {
+			if _, cerr := stix.Canonical(orig); cerr == nil && !strings.Contains(err.Error(), "does not parse") {
+				t.Fatalf("Sign: %v", err)
+			}
+			return
+		}
+		if err := Verify(o, pub); err != nil {
+			t.Fatalf("Verify: %v\n%s", err, o.Raw)
+		}
+		if before, after := withoutSignature(t, orig), withoutSignature(t, o.Raw); !cmp.Equal(before, after) {
+			t.Fatalf("content changed:\n%s\n%s", orig, o.Raw)
+		}
+		// The signed text is the original with one contiguous insertion of
+		// the extension or, re-signing, one replacement of its value.
+		p := 0
+		for p < len(orig) && p < len(o.Raw) && orig[p] == o.Raw[p] {
+			p++
+		}
+		s := 0
+		for s < len(orig)-p && s < len(o.Raw)-p && orig[len(orig)-1-s] == o.Raw[len(o.Raw)-1-s] {
+			s++
+		}
+		removed, inserted := orig[p:len(orig)-s], o.Raw[p:len(o.Raw)-s]
+		sig, _, _ := SignatureOf(o)
+		value := signatureValue(sig)
+		switch {
+		case wasSigned && oldSig != nil:
+			// a malformed old value may be any length; a well-formed one is replaced
+			if len(inserted) > len(value) || len(removed) > len(signatureValue(oldSig)) {
+				t.Fatalf("more than the signature changed:\n%s\n%s", orig, o.Raw)
+			}
+		case !wasSigned:
+			if len(removed) != 0 || len(inserted) > len(`,"extensions":{"`+SignatureExtension+`":}`)+len(value) {
+				t.Fatalf("bytes outside the extension changed:\n%s\n%s", orig, o.Raw)
+			}
+		}
+	})
+}

@@ -111,6 +111,9 @@ type Store interface {
 	// PeerByFingerprint finds the partner presenting a TLS certificate;
 	// EUNAUTHORIZED when none is pinned to it.
 	PeerByFingerprint(ctx context.Context, fingerprint string) (*liaison.Peer, error)
+	// UpdatePeer changes what is exchanged with a partner: its clearance,
+	// push target and pulls (a pull kept keeps its cursor); audited.
+	UpdatePeer(ctx context.Context, by *liaison.Principal, peer *liaison.Peer) error
 	// SetPullCursor records how far a pull from a partner's collection got.
 	SetPullCursor(ctx context.Context, orgID, remote, addedAfter string) error
 
@@ -179,6 +182,7 @@ const (
 	ActionCollectionAdd   = "collection-add"   // a collection was created
 	ActionSettingChange   = "setting-change"   // a node setting changed
 	ActionPeerAdd         = "peer-add"         // a partner node was paired
+	ActionPeerChange      = "peer-change"      // what is exchanged with a partner changed
 )
 
 // AuditQuery selects audit entries.

@@ -219,3 +219,47 @@ FROM peers p JOIN organisations o ON o.id = p.org_id LEFT JOIN peer_state st ON 
 	}
 	return out, rows.Err()
 }
+
+// UpdatePeer changes a partner's clearance, push target and pulls.
+func (s *Store) UpdatePeer(ctx context.Context, by *liaison.Principal, p *liaison.Peer) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE peers SET clearance = ?, push = ? WHERE org_id = ?", p.Clearance, p.Push, p.OrgID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("partner " + p.OrgID)
+		}
+		keep := map[string]bool{}
+		for _, pull := range p.Pulls {
+			keep[pull.Remote] = true
+			if _, err := tx.ExecContext(ctx, `INSERT INTO peer_pulls (org_id, remote, local, added_after) VALUES (?, ?, ?, ?)
+ON CONFLICT (org_id, remote) DO UPDATE SET local = excluded.local`, p.OrgID, pull.Remote, pull.Local, pull.AddedAfter); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT remote FROM peer_pulls WHERE org_id = ?", p.OrgID)
+		if err != nil {
+			return err
+		}
+		var drop []string
+		for rows.Next() {
+			var r string
+			if err := rows.Scan(&r); err != nil {
+				rows.Close()
+				return err
+			}
+			if !keep[r] {
+				drop = append(drop, r)
+			}
+		}
+		rows.Close()
+		for _, r := range drop {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM peer_pulls WHERE org_id = ? AND remote = ?", p.OrgID, r); err != nil {
+				return err
+			}
+		}
+		return s.auditor(tx, by).record(ctx, store.ActionPeerChange, p.OrgID, "", "",
+			map[string]any{"clearance": p.Clearance, "push": p.Push, "pulls": len(p.Pulls)})
+	})
+}

@@ -74,3 +74,16 @@ func (r *reference) RecordSync(context.Context, string, int, int, int, string) e
 	return nil
 }
 func (r *reference) PeerStates(context.Context) ([]store.PeerState, error) { return nil, nil }
+
+func (r *reference) UpdatePeer(_ context.Context, _ *liaison.Principal, p *liaison.Peer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, q := range r.peerList {
+		if q.OrgID == p.OrgID {
+			c := *p
+			r.peerList[i] = &c
+			return nil
+		}
+	}
+	return liaison.Errorf(liaison.ENOTFOUND, "partner %s not found", p.OrgID)
+}
