@@ -28,6 +28,7 @@ type Globals struct {
 type CLI struct {
 	Globals
 
+	Demo       DemoCmd       `cmd:"" help:"Play the three-agency case on loopback (Russia, United Kingdom, United States) and leave the nodes running."`
 	Serve      ServeCmd      `cmd:"" help:"Run a node: TAXII 2.1 API, health and metrics on one port (creates the node on first start)."`
 	Init       InitCmd       `cmd:"" help:"Create a node in the data directory without serving it; prints the admin token."`
 	Org        OrgCmd        `cmd:"" help:"Manage organisations."`

@@ -1,0 +1,101 @@
+package demo
+
+import (
+	"context"
+	"time"
+
+	"github.com/liaison-intel/liaison/stix"
+)
+
+// play tells the case, step by step. Who holds what after each step follows
+// from the markings alone: TLP:GREEN and AMBER go to every partner reading
+// the joint collections; a handling marking releasable to some countries
+// goes to those only, and what a node received from one partner under it is
+// never relayed to another.
+func (d *demo) play(ctx context.Context) error {
+	ru, gb, us := d.agency("ru"), d.agency("gb"), d.agency("us")
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	all := []string{"ru", "gb", "us"}
+
+	// 1. The Russian service spots the dealer in St Petersburg and Moscow.
+	dealer := sdo("identity", now, map[string]any{
+		"name": "Semyon Arkadyevich Lorin", "identity_class": "individual",
+		"description":         "Arms dealer offering a shoulder-fired surface-to-air missile (9K38 Igla) to buyers he believes are terrorists. A fictional person.",
+		"object_marking_refs": []string{stix.TLP2Green},
+	})
+	spb := sdo("location", now, map[string]any{"name": "St Petersburg, Moscow Station", "latitude": 59.9297, "longitude": 30.3620,
+		"country": "RU", "city": "St Petersburg", "object_marking_refs": []string{stix.TLP2Green}})
+	msk := sdo("location", now, map[string]any{"name": "Moscow, Leningradsky Station", "latitude": 55.7766, "longitude": 37.6553,
+		"country": "RU", "city": "Moscow", "object_marking_refs": []string{stix.TLP2Green}})
+	seenSPb := sdo("sighting", now, map[string]any{"sighting_of_ref": dealer["id"], "where_sighted_refs": []string{spb["id"].(string)},
+		"first_seen": ts(now.Add(-72 * time.Hour)), "last_seen": ts(now.Add(-71 * time.Hour)), "count": 1,
+		"description": "Surveillance team: the subject meets a courier on the platform.", "object_marking_refs": []string{stix.TLP2Green}})
+	seenMsk := sdo("sighting", now, map[string]any{"sighting_of_ref": dealer["id"], "where_sighted_refs": []string{msk["id"].(string)},
+		"first_seen": ts(now.Add(-48 * time.Hour)), "last_seen": ts(now.Add(-47 * time.Hour)), "count": 1,
+		"description": "The subject arrives on the overnight train and takes a taxi to the city centre.", "object_marking_refs": []string{stix.TLP2Green}})
+	if err := d.step(ctx, "The Russian service spots the dealer in St Petersburg and Moscow, and shares it with both partners (TLP:GREEN).",
+		ru, []map[string]any{dealer, spb, msk, seenSPb, seenMsk}, []expectation{
+			{dealer["id"].(string), "the dealer (identity)", all},
+			{seenSPb["id"].(string), "sighting in St Petersburg", all},
+			{seenMsk["id"].(string), "sighting in Moscow", all},
+		}); err != nil {
+		return err
+	}
+
+	// 2. His London handset, shared TLP:AMBER with the partners of the operation.
+	phone := sdo("indicator", now, map[string]any{
+		"name": "The dealer's e-mail to the buyers", "indicator_types": []string{"attribution"},
+		"pattern": "[email-addr:value = 'lorin.trade@example.com']", "pattern_type": "stix", "valid_from": ts(now),
+		"object_marking_refs": []string{stix.TLP2Amber},
+	})
+	if err := d.step(ctx, "The Russian service shares the address the dealer writes to his buyers from (TLP:AMBER: the operation's partners only).",
+		ru, []map[string]any{phone}, []expectation{{phone["id"].(string), "the dealer's e-mail (indicator)", all}}); err != nil {
+		return err
+	}
+
+	// 3. British holdings, for the Americans only.
+	relUS := handling(now, map[string]any{"classification": "SECRET", "releasable_to": []string{"GB", "US"},
+		"handling_code": "H2", "source_reliability": "B", "information_credibility": "2"})
+	relUS["name"] = "SECRET // REL TO GB, US // H2 // B2"
+	london := sdo("location", now, map[string]any{"name": "Hatton Garden, London", "latitude": 51.5201, "longitude": -0.1087,
+		"country": "GB", "city": "London", "object_marking_refs": []string{relUS["id"].(string)}})
+	raid := sdo("report", now, map[string]any{
+		"name": "Addresses in London to be raided", "report_types": []string{"threat-actor"}, "published": ts(now),
+		"description": "The dealer's associate keeps a workshop in Hatton Garden; a raid is planned for the day the dealer flies out.",
+		"object_refs": []string{dealer["id"].(string), london["id"].(string)}, "object_marking_refs": []string{relUS["id"].(string)},
+	})
+	if err := d.step(ctx, "The British service shares its London holdings with the Americans only (SECRET // REL TO GB, US // H2).",
+		gb, []map[string]any{relUS, london, raid}, []expectation{
+			{london["id"].(string), "Hatton Garden workshop (location)", []string{"gb", "us"}},
+			{raid["id"].(string), "report: London addresses to raid", []string{"gb", "us"}},
+		}); err != nil {
+		return err
+	}
+
+	// 4. One object released to the Americans alone.
+	usOnly := handling(now, map[string]any{"releasable_to": []string{"US"}, "handling_code": "H2",
+		"source_reliability": "A", "information_credibility": "1"})
+	usOnly["name"] = "REL TO US // H2 // A1"
+	cover := sdo("note", now, map[string]any{
+		"abstract":    "Meeting arranged for the American undercover officer",
+		"content":     "The dealer will meet the officer posing as a buyer in London; he believes the buyer is a terrorist cell.",
+		"object_refs": []string{dealer["id"].(string)}, "object_marking_refs": []string{usOnly["id"].(string)},
+	})
+	if err := d.step(ctx, "The Russian service releases the undercover officer's meeting arrangements to the Americans alone (REL TO US).",
+		ru, []map[string]any{usOnly, cover}, []expectation{{cover["id"].(string), "note: the undercover meeting", []string{"ru", "us"}}}); err != nil {
+		return err
+	}
+
+	// 5. The Americans take over in New York.
+	jfk := sdo("location", now, map[string]any{"name": "John F. Kennedy International Airport, New York", "latitude": 40.6413,
+		"longitude": -73.7781, "country": "US", "city": "New York", "object_marking_refs": []string{stix.TLP2Green}})
+	flight := sdo("sighting", now, map[string]any{"sighting_of_ref": dealer["id"], "where_sighted_refs": []string{jfk["id"].(string)},
+		"first_seen": ts(now), "last_seen": ts(now), "count": 1,
+		"description":         "An agent follows the dealer onto the flight from London Heathrow; a fresh team takes over surveillance on arrival.",
+		"object_marking_refs": []string{stix.TLP2Green}})
+	if err := d.step(ctx, "The American bureau follows the dealer from London to New York, where a fresh team takes over (TLP:GREEN).",
+		us, []map[string]any{jfk, flight}, []expectation{{flight["id"].(string), "sighting at JFK, New York", all}}); err != nil {
+		return err
+	}
+	return nil
+}
