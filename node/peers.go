@@ -60,10 +60,17 @@ func Invite(ctx context.Context, st store.Store, id *federation.Identity, org *l
 	if err != nil {
 		return nil, err
 	}
-	return &federation.Invitation{
+	inv := &federation.Invitation{
 		URL: strings.TrimSuffix(url, "/"), APIRoot: root, Identity: identityObject(org), Country: org.Country,
 		Fingerprint: id.Fingerprint, SigningKey: base64.StdEncoding.EncodeToString(id.SigningKey.Public().(ed25519.PublicKey)),
-	}, nil
+	}
+	if org.Country == DefaultCountry {
+		return nil, liaison.Errorf(liaison.EINVALID, "this node's organisation has no country (it was created without --org-country): partners need one to apply releasability")
+	}
+	if err := inv.Validate(); err != nil {
+		return nil, liaison.Errorf(liaison.EINVALID, "this node's invitation would be refused: %v", err)
+	}
+	return inv, nil
 }
 
 // PairOptions say what to exchange with a new partner.
