@@ -19,7 +19,9 @@ func TestRulePartnersGetWhatTheirOrganisationMayReadAndNothingReceivedUnderStric
 	relUS := handling(t, `"releasable_to":["US"]`)
 	topSecret := handling(t, `"classification":"TOP SECRET"`)
 	local := func(ms ...*Marking) Subject { return Subject{Owner: nodeOrg, AddedBy: nodeOrg, Markings: ms} }
-	fromFR := func(ms ...*Marking) Subject { return Subject{Owner: frOrg, AddedBy: frOrg, Received: true, Markings: ms} }
+	fromFR := func(ms ...*Marking) Subject {
+		return Subject{Owner: frOrg, AddedBy: frOrg, Received: true, Markings: ms}
+	}
 	tests := []struct {
 		name string
 		to   *liaison.Principal
