@@ -212,16 +212,16 @@ func (s *Syncer) pushOnce(ctx context.Context, p *liaison.Peer, c *client.Client
 	refused := 0
 	var firstRefusal string
 	if len(objs) > 0 {
-		st, err := c.AddObjects(ctx, apiRootURL(p), p.Push, objs)
-		if err != nil {
-			return 0, err
-		}
 		// A refusal is the partner's verdict on that object: sending it
 		// again would not change it. It is counted and shown, not retried.
-		refused = st.FailureCount
+		var first string
+		var err error
+		if refused, first, err = s.send(ctx, p, c, objs); err != nil {
+			return 0, err
+		}
 		if refused > 0 {
-			firstRefusal = fmt.Sprintf("%d refused, e.g. %s", refused, st.Failures[0].Message)
-			s.log.Warn("federation: partner refused objects", "org", p.Name, "refused", refused, "first", st.Failures[0].Message)
+			firstRefusal = fmt.Sprintf("%d refused, e.g. %s", refused, first)
+			s.log.Warn("federation: partner refused objects", "org", p.Name, "refused", refused, "first", first)
 		}
 	}
 	if err := s.st.AckOutbox(ctx, p.OrgID, seqs); err != nil {
@@ -231,6 +231,45 @@ func (s *Syncer) pushOnce(ctx context.Context, p *liaison.Peer, c *client.Client
 		return 0, err
 	}
 	return len(items), nil
+}
+
+// send adds objects to the partner's push collection and reports how many
+// it refused, and why the first was. A partner answers 413 to an envelope
+// larger than its API root's max_content_length: the objects then go in
+// halves, and one too large to go alone is refused here, so that it cannot
+// hold up everything queued after it.
+func (s *Syncer) send(ctx context.Context, p *liaison.Peer, c *client.Client, objs []json.RawMessage) (int, string, error) {
+	st, err := c.AddObjects(ctx, apiRootURL(p), p.Push, objs)
+	if client.StatusCode(err) == http.StatusRequestEntityTooLarge {
+		if len(objs) == 1 {
+			var head struct {
+				ID string `json:"id"`
+			}
+			_ = json.Unmarshal(objs[0], &head)
+			return 1, fmt.Sprintf("%s: %d bytes, too large for the partner to accept (%v)", head.ID, len(objs[0]), err), nil
+		}
+		half := len(objs) / 2
+		n1, first, err := s.send(ctx, p, c, objs[:half])
+		if err != nil {
+			return 0, "", err
+		}
+		n2, second, err := s.send(ctx, p, c, objs[half:])
+		if err != nil {
+			return 0, "", err
+		}
+		if first == "" {
+			first = second
+		}
+		return n1 + n2, first, nil
+	}
+	if err != nil {
+		return 0, "", err
+	}
+	first := ""
+	if len(st.Failures) > 0 {
+		first = st.Failures[0].Message
+	}
+	return st.FailureCount, first, nil
 }
 
 func (s *Syncer) pullLoop(ctx context.Context, p *liaison.Peer, c *client.Client, pull liaison.Pull) {
