@@ -22,8 +22,14 @@ import (
 // an API root of its own with organisations, principals, collections, Liaison
 // handling markings and marked objects; what each principal should see is
 // decided by policy.Facts.MayRead over the suite's own record of what was
-// stored (who owns each version, who added it, which markings apply), never
-// by re-deciding the rules here.
+// stored (who owns each version, who added it, whether it came from a
+// partner node, which markings apply), never by re-deciding the rules here.
+//
+// Partner nodes take part as principals of their own: some organisations
+// are paired with the node (with a push target or without); their partner
+// principals add objects (received, as pushes and pulls store them) and read
+// (as pulls do). Every partner's outbox must then hold exactly the versions
+// policy.Facts.MayPush lets go to it, in the order they were written.
 
 // needToKnow runs the property. The draws share the test's store (opening a
 // store per draw costs more than the draw): each has its own API root,
@@ -32,6 +38,7 @@ func needToKnow(t *testing.T, f *fixture) {
 	rapid.Check(t, func(rt *rapid.T) {
 		w := drawWorld(rt, f.s, t.Context())
 		w.store(rt)
+		w.checkOutboxes(rt)
 		w.checkReads(rt)
 		w.checkDeletes(rt)
 	})
@@ -48,6 +55,7 @@ type world struct {
 	thirdParty string                  // an identity that is no organisation of the node (MITRE, a vendor)
 	admin      *liaison.Principal      // a node admin; nil without a node organisation
 	writers    []*liaison.Principal    // one per organisation, in the order of orgs
+	partners   []*liaison.Peer         // organisations paired with the node, as partner nodes
 	readers    []*liaison.Principal
 	colls      []*liaison.Collection
 
@@ -63,6 +71,7 @@ type world struct {
 type row struct {
 	obj            *stix.Object // as offered (the store may have added created_by_ref)
 	owner, addedBy string
+	received       bool // added by a partner node
 	markings       []*policy.Marking
 	n              int // order of addition in the world
 }
@@ -104,9 +113,27 @@ func drawWorld(t *rapid.T, s store.Store, ctx context.Context) *world {
 	if nodeOrg {
 		w.admin = principal(w.orgs[0], "node-admin", rapid.SampledFrom(ladderLevels).Draw(t, "node admin: clearance"), true)
 	}
+	// Partner nodes: organisations other than the node's, paired with a
+	// clearance, pushed to or not.
+	partnerOf := map[string]*liaison.Peer{}
+	for i, o := range w.orgs[1:] {
+		label := fmt.Sprint("org ", i+1, ": ")
+		kind := rapid.IntRange(0, 2).Draw(t, label+"partner node (0: none, 1: not pushed to, 2: pushed to)")
+		if kind == 0 {
+			continue
+		}
+		p := newPeer(o, rapid.SampledFrom(ladderLevels).Draw(t, label+"partner clearance"))
+		if kind == 2 {
+			p.Push = uuid.NewString()
+		}
+		must(t, s.CreatePeer(ctx, nil, clonePeer(p)), "CreatePeer")
+		w.partners = append(w.partners, p)
+		partnerOf[o.ID] = p
+	}
 	// Readers: users of the node's organisations (node admins among them,
-	// when their organisation is the node's and they are admins), and a
-	// partner's user whose organisation the node does not know.
+	// when their organisation is the node's and they are admins), partner
+	// nodes pulling, and a partner's user whose organisation the node does
+	// not know.
 	clearances := append([]string{""}, ladderLevels...)
 	for i := range rapid.IntRange(1, 4).Draw(t, "readers") {
 		k := rapid.IntRange(0, len(w.orgs)).Draw(t, fmt.Sprint("reader ", i, ": organisation (last: unknown)"))
@@ -114,6 +141,10 @@ func drawWorld(t *rapid.T, s store.Store, ctx context.Context) *world {
 		name := fmt.Sprint("reader-", i)
 		if k == len(w.orgs) {
 			w.readers = append(w.readers, &liaison.Principal{UserID: newID("user"), UserName: name, OrgID: newID("identity"), Country: rapid.SampledFrom(countries).Draw(t, "partner country"), Clearance: clearance})
+			continue
+		}
+		if p := partnerOf[w.orgs[k].ID]; p != nil && rapid.Bool().Draw(t, fmt.Sprint("reader ", i, ": the partner node")) {
+			w.readers = append(w.readers, p.Principal())
 			continue
 		}
 		w.readers = append(w.readers, principal(w.orgs[k], name, clearance, rapid.Bool().Draw(t, fmt.Sprint("reader ", i, ": admin"))))
@@ -259,11 +290,16 @@ func (w *world) store(t *rapid.T) {
 }
 
 // writersOf returns the principals who may add to a collection: the writers
-// of organisations with write access, and the node admin.
+// and partner nodes of organisations with write access, and the node admin.
 func (w *world) writersOf(c *liaison.Collection) []*liaison.Principal {
 	var out []*liaison.Principal
 	for _, p := range w.writers {
 		if policy.CollectionAccess(p, c).Write {
+			out = append(out, p)
+		}
+	}
+	for _, peer := range w.partners {
+		if p := peer.Principal(); policy.CollectionAccess(p, c).Write {
 			out = append(out, p)
 		}
 	}
@@ -295,10 +331,14 @@ func (w *world) drawHandling(t *rapid.T, i int) *stix.Object {
 		// misses (a reader's name under another organisation).
 		var cands []policy.Recipient
 		for _, r := range w.readers {
-			cands = append(cands, policy.Recipient{OrganizationRef: r.OrgID, User: r.UserName})
+			user := r.UserName
+			if r.Peer {
+				user = "liaison-officer" // a user of the partner's organisation, on its node
+			}
+			cands = append(cands, policy.Recipient{OrganizationRef: r.OrgID, User: user})
 			for _, o := range w.orgs {
 				if o.ID != r.OrgID {
-					cands = append(cands, policy.Recipient{OrganizationRef: o.ID, User: r.UserName})
+					cands = append(cands, policy.Recipient{OrganizationRef: o.ID, User: user})
 					break
 				}
 			}
@@ -361,7 +401,7 @@ func (w *world) add(t *rapid.T, batch []offer) {
 			owner = by.OrgID
 		}
 		w.added++
-		w.rows[c.ID] = append(w.rows[c.ID], &row{obj: of.obj, owner: owner, addedBy: by.OrgID, markings: ms, n: w.added})
+		w.rows[c.ID] = append(w.rows[c.ID], &row{obj: of.obj, owner: owner, addedBy: by.OrgID, received: by.Peer, markings: ms, n: w.added})
 		added++
 	}
 	res, err := w.s.AddObjects(w.ctx, by, store.AddRequest{APIRoot: w.root, Collection: c.ID, Path: "test"}, objects(objs...))
@@ -409,7 +449,7 @@ func (w *world) stored(c *liaison.Collection, o *stix.Object) *row {
 func (w *world) visible(p *liaison.Principal, c *liaison.Collection) []*row {
 	var out []*row
 	for _, r := range w.rows[c.ID] {
-		if w.facts.MayRead(p, policy.Subject{Owner: r.owner, AddedBy: r.addedBy, Markings: r.markings}) {
+		if w.facts.MayRead(p, r.subject()) {
 			out = append(out, r)
 		}
 	}
@@ -446,6 +486,41 @@ func selection(vis []*row, q store.Query, after int) []*row {
 		out = append(out, r)
 	}
 	return out
+}
+
+// checkOutboxes checks that every partner's outbox holds exactly the
+// versions that go to it, in the order they were written: those of
+// collections its organisation may read (policy.CollectionAccess), when it
+// has a push target, that policy.Facts.MayPush lets go to it.
+func (w *world) checkOutboxes(t *rapid.T) {
+	var written []*row
+	collOf := map[*row]*liaison.Collection{}
+	for _, c := range w.colls {
+		for _, r := range w.rows[c.ID] {
+			written = append(written, r)
+			collOf[r] = c
+		}
+	}
+	slices.SortFunc(written, func(a, b *row) int { return a.n - b.n })
+	for _, peer := range w.partners {
+		p := peer.Principal()
+		var want []*row
+		for _, r := range written {
+			if peer.Push != "" && policy.CollectionAccess(p, collOf[r]).Read && w.facts.MayPush(p, r.subject()) {
+				want = append(want, r)
+			}
+		}
+		items, err := w.s.Outbox(w.ctx, peer.OrgID, store.MaxPageSize)
+		must(t, err, "Outbox")
+		var wantRefs []string
+		for _, r := range want {
+			wantRefs = append(wantRefs, r.ref())
+		}
+		if got := outboxRefs(t, items); !slices.Equal(got, wantRefs) {
+			t.Fatalf("Outbox of partner %s (clearance %s, push %q): got, in order,\n\t%s\nwant\n\t%s\n%s", peer.OrgID, peer.Clearance, peer.Push,
+				strings.Join(got, "\n\t"), strings.Join(wantRefs, "\n\t"), w.explain(p, want, nil))
+		}
+	}
 }
 
 // checkReads reads every collection as every reader, on every read path.
@@ -609,7 +684,7 @@ func (w *world) pages(t *rapid.T, what string, p *liaison.Principal, q store.Que
 // them, their markings, and policy's decision.
 func (w *world) explain(p *liaison.Principal, want []*row, got []store.Item) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "principal: org %s country %s clearance %q user %s node admin %v (node org %q)\n", p.OrgID, p.Country, p.Clearance, p.UserName, p.NodeAdmin, w.facts.NodeOrg)
+	fmt.Fprintf(&b, "principal: org %s country %s clearance %q user %s node admin %v partner %v (node org %q)\n", p.OrgID, p.Country, p.Clearance, p.UserName, p.NodeAdmin, p.Peer, w.facts.NodeOrg)
 	for _, rows := range w.rows {
 		for _, r := range rows {
 			var ms []string
@@ -620,8 +695,8 @@ func (w *world) explain(p *liaison.Principal, want []*row, got []store.Item) str
 					ms = append(ms, m.Describe())
 				}
 			}
-			fmt.Fprintf(&b, "\t%s: owner %s added by %s, markings [%s]: verdict %s, may read %v\n", r.ref(), r.owner, r.addedBy, strings.Join(ms, "; "),
-				w.facts.Verdict(p, r.markings), w.facts.MayRead(p, policy.Subject{Owner: r.owner, AddedBy: r.addedBy, Markings: r.markings}))
+			fmt.Fprintf(&b, "\t%s: owner %s added by %s, received %v, markings [%s]: verdict %s, may read %v, may push %v\n", r.ref(), r.owner, r.addedBy, r.received,
+				strings.Join(ms, "; "), w.facts.Verdict(p, r.markings), w.facts.MayRead(p, r.subject()), w.facts.MayPush(p, r.subject()))
 		}
 	}
 	return b.String()
@@ -682,7 +757,11 @@ func (w *world) checkDeletes(t *rapid.T) {
 		id string
 	}
 	var attempts []attempt
-	for _, p := range slices.Concat(w.readers, w.writers, []*liaison.Principal{w.admin}) {
+	var partners []*liaison.Principal
+	for _, peer := range w.partners {
+		partners = append(partners, peer.Principal())
+	}
+	for _, p := range slices.Concat(w.readers, w.writers, partners, []*liaison.Principal{w.admin}) {
 		if p == nil {
 			continue
 		}

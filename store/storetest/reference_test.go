@@ -22,8 +22,9 @@ import (
 
 // The suite tests itself against reference, a small in-memory store written
 // straight from the contract. Passing shows the suite asks nothing a correct
-// store cannot do. Setting STORETEST_BUG to one of the names in bugs breaks
-// reference in that one way; the suite must then fail:
+// store cannot do. Setting STORETEST_BUG to one of the names in bugs (or in
+// peerBugs, reference_peers_test.go) breaks reference in that one way; the
+// suite must then fail:
 //
 //	for b in $(go test -run TestBugs -v ./store/storetest | sed -n 's/.* bug: //p'); do
 //	  STORETEST_BUG=$b go test ./store/storetest >/dev/null && echo "$b: not caught"; done
@@ -98,15 +99,13 @@ var bugs = []string{
 }
 
 func TestBugs(t *testing.T) {
-	for _, b := range bugs {
+	for _, b := range slices.Concat(bugs, peerBugs) {
 		t.Log("bug:", b)
 	}
 }
 
 type reference struct {
 	bug string
-
-	peerList []*liaison.Peer
 
 	mu       sync.Mutex
 	last     int64 // the latest date_added given out, in microseconds
@@ -121,13 +120,19 @@ type reference struct {
 	statuses map[string]*store.Status
 	markings map[string]*policy.Marking // marking definitions the node knows
 	audit    []store.AuditEntry
+
+	peerList  []*peerRecord
+	outbox    []*outboxEntry // in the order written
+	outboxSeq int64
 }
 
 type refItem struct {
 	store.Item
 	seq            int64
 	owner, addedBy string
+	received       bool     // added by a partner node
 	refs           []string // the markings that apply (policy.MarkingRefs)
+	deleted        bool     // deleted since it was stored (outbox entries may still name it)
 }
 
 func newReference(bug string) *reference {
@@ -505,7 +510,11 @@ func (r *reference) mayRead(p *liaison.Principal, it *refItem) bool {
 	if r.bug == "strict-everywhere" && facts.Verdict(p, ms) == policy.AllowIfSharedByOwner {
 		return true
 	}
-	return facts.MayRead(p, policy.Subject{Owner: it.owner, AddedBy: it.addedBy, Markings: ms})
+	received := it.received
+	if r.bug == "peer-sees-relayed-h2" && p.Peer || r.bug == "strict-received-shared" && !p.Peer {
+		received = false
+	}
+	return facts.MayRead(p, policy.Subject{Owner: it.owner, AddedBy: it.addedBy, Received: received, Markings: ms})
 }
 
 // staged is an object version accepted so far in an add.
@@ -550,6 +559,11 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 		}
 		if r.bug == "audit-kept-on-abort" {
 			r.record(entries...)
+		}
+		if r.bug == "outbox-on-failed-add" {
+			for _, s := range stage {
+				r.queue(c, s.it, false)
+			}
 		}
 	}
 	for o, err := range objs {
@@ -635,6 +649,9 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 			refuseObj("only the creator may publish new versions")
 			continue
 		case same != nil && stix.SameContent(same.Raw, o.Raw) && r.bug != "duplicate-rows":
+			if r.bug == "outbox-requeues-unchanged" {
+				r.queue(c, same, false)
+			}
 			if r.bug == "unchanged-counts-added" {
 				res.Added++
 			} else {
@@ -652,7 +669,7 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 			if owner == "" || r.bug == "owner-is-adder" {
 				owner = p.OrgID
 			}
-			it := &refItem{seq: r.seq, owner: owner, addedBy: p.OrgID, refs: refs,
+			it := &refItem{seq: r.seq, owner: owner, addedBy: p.OrgID, received: p.Peer, refs: refs,
 				Item: store.Item{ID: o.ID, Type: o.Type, Version: o.Version(), SpecVersion: o.EffectiveSpecVersion(), Raw: bytes.Clone(o.Raw)}}
 			if r.bug == "batch-shares-date" {
 				it.DateAdded = time.UnixMicro(batchDate).UTC()
@@ -691,6 +708,9 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 		if why == "" {
 			return false
 		}
+		if r.bug == "outbox-queues-refused" {
+			r.queueRefused(c, s.it)
+		}
 		copies := 1
 		if r.bug != "refused-duplicate-unchanged" {
 			copies += s.repeated
@@ -708,6 +728,11 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 		if s.marking != nil && r.markings[s.marking.ID] == nil {
 			r.markings[s.marking.ID] = s.marking
 		}
+	}
+	// The outbox, in the same step: every version stored now, with the
+	// markings known at the end of the batch.
+	for _, s := range stage {
+		r.queue(c, s.it, s.pending)
 	}
 	r.record(entries...)
 	if req.StatusID != "" {
@@ -866,6 +891,19 @@ func (r *reference) DeleteObject(_ context.Context, p *liaison.Principal, q stor
 		key = ""
 	}
 	r.items[key] = slices.DeleteFunc(r.items[key], func(it *refItem) bool { return slices.Contains(gone, it) })
+	for _, it := range gone {
+		it.deleted = true
+	}
+	if r.bug == "outbox-seq-reused" {
+		// Row numbers go on from the highest one left, as SQLite's rowids
+		// without AUTOINCREMENT do.
+		r.seq = 0
+		for _, items := range r.items {
+			for _, it := range items {
+				r.seq = max(r.seq, it.seq)
+			}
+		}
+	}
 	if r.bug != "audit-misses-deletes" {
 		r.record(r.entry(p, store.ActionDelete, q.IDs[0], "", q.Path, c.ID))
 	}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Markings", markingTests},
 		{"Audit", auditTests},
 		{"Concurrency", concurrencyTests},
+		{"Federation", federationTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
