@@ -16,7 +16,7 @@ func (s *Store) CreatePeer(ctx context.Context, by *liaison.Principal, p *liaiso
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO peers (org_id, url, api_root, fingerprint, signing_key, clearance, push, created)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.OrgID, p.URL, p.APIRoot, p.Fingerprint, p.SigningKey, p.Clearance, p.Push, micros(p.Created))
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.OrgID, p.URL, p.APIRoot, strings.ToLower(p.Fingerprint), p.SigningKey, p.Clearance, p.Push, micros(p.Created))
 		if isUnique(err) {
 			return liaison.Errorf(liaison.ECONFLICT, "%s is already a partner, or another partner has certificate %s", p.Name, p.Fingerprint)
 		}
@@ -140,10 +140,14 @@ WHERE b.org_id = ? ORDER BY b.seq LIMIT ?`, orgID, limit)
 		var it store.OutboxItem
 		var queued int64
 		var id sql.NullString
-		if err := rows.Scan(&it.Seq, &queued, &id, &it.Raw); err != nil {
+		var raw []byte // NULL when the version was deleted after it was queued
+		if err := rows.Scan(&it.Seq, &queued, &id, &raw); err != nil {
 			return nil, err
 		}
 		it.ID, it.Queued = id.String, fromMicros(queued)
+		if raw != nil {
+			it.Raw = raw
+		}
 		out = append(out, it)
 	}
 	return out, rows.Err()

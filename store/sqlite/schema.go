@@ -63,7 +63,7 @@ CREATE TABLE collection_rights (
 -- increasing across the node (see the clock table), so (date_added, seq)
 -- orders pages and forms the cursor.
 CREATE TABLE objects (
-	seq          INTEGER PRIMARY KEY,
+	seq          INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: the outbox refers to rows by it
 	cid          INTEGER NOT NULL,
 	id           TEXT NOT NULL,
 	id_key       INTEGER NOT NULL,     -- idKey(id): a compact hash that keeps the id index small
