@@ -267,6 +267,15 @@ func TestTamperedUnsignedAndForgedObjectsAreRefusedShownAndAudited(t *testing.T)
 		{"signed with another partner's key", ru, func() object {
 			return signed(t, indicator(ru.Org.ID, "a safe house"), ru.Org.ID, gb.Identity.SigningKey)
 		}, false, "signed by key"},
+		{"the receiver's own identity, published by a partner", ru, func() object {
+			return signed(t, identity(us.Org.ID, ru.Org.ID, "American Federal Bureau (dissolved)"), ru.Org.ID, ru.Identity.SigningKey)
+		}, false, "only that organisation may publish it"},
+		{"another partner's identity, without a creator", ru, func() object {
+			return signed(t, identity(gb.Org.ID, "", "British Security Service (dissolved)"), ru.Org.ID, ru.Identity.SigningKey)
+		}, false, "only that organisation may publish it"},
+		{"its own identity, published by the partner", ru, func() object {
+			return signed(t, identity(ru.Org.ID, ru.Org.ID, russia), ru.Org.ID, ru.Identity.SigningKey)
+		}, true, ""},
 		{"signed by an organisation nobody pinned", ru, func() object {
 			return signed(t, indicator(stranger.org, "a safe house"), stranger.org, stranger.key)
 		}, false, "has not pinned"},
@@ -276,6 +285,7 @@ func TestTamperedUnsignedAndForgedObjectsAreRefusedShownAndAudited(t *testing.T)
 			inbox := us.Inbox[c.from.Org.ID]
 			api := us.apiRootURL()
 			cl := c.from.taxiiAs(us)
+			before := us.stored(o.ID) // an identity is stored already
 			st, err := cl.AddObjects(ctx, api, inbox, []json.RawMessage{o.Raw})
 			if err != nil {
 				t.Fatal(err)
@@ -294,8 +304,8 @@ func TestTamperedUnsignedAndForgedObjectsAreRefusedShownAndAudited(t *testing.T)
 			if err != nil || again.FailureCount != 1 || !strings.Contains(again.Failures[0].Message, c.reason) {
 				t.Errorf("GET status: %+v, %v", again, err)
 			}
-			if n := us.stored(o.ID); n != 0 {
-				t.Errorf("the refused object is stored %d times", n)
+			if n := us.stored(o.ID); n != before {
+				t.Errorf("the refused object is stored (%d rows, %d before)", n, before)
 			}
 			checkRefusalAudited(t, us, o.ID, c.from, c.reason)
 		})
@@ -315,6 +325,19 @@ func TestTamperedUnsignedAndForgedObjectsAreRefusedShownAndAudited(t *testing.T)
 		t.Errorf("the unsigned object is stored %d times", n)
 	}
 	checkRefusalAudited(t, us, note.ID, gb, "is missing")
+}
+
+// identity returns an organisation's identity object as creator publishes
+// it ("" for none).
+func identity(id, creator, name string) object {
+	ts := "2026-11-28T09:00:00.000Z"
+	m := map[string]any{"type": "identity", "spec_version": "2.1", "id": id, "created": ts, "modified": ts,
+		"name": name, "identity_class": "organization"}
+	if creator != "" {
+		m["created_by_ref"] = creator
+	}
+	raw, _ := json.Marshal(m)
+	return object{ID: id, Raw: raw}
 }
 
 // stranger is an organisation no node knows, with its own signing key.

@@ -120,6 +120,17 @@ func (pv *Provenance) Inbound(ctx context.Context, from *liaison.Principal, o *s
 			return refuse("is by %s, but the object was created by %s, an organisation of this node: only its creator may sign it", sig.SignerRef, c)
 		}
 	}
+	// An organisation's identity is the organisation itself: as for users
+	// (policy.MayWrite), only that organisation may publish it.
+	if o.Type == "identity" && o.ID != sig.SignerRef {
+		known, err := pv.isOrganisation(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if known {
+			return refuse("is by %s, but the object is the identity of %s, an organisation of this node: only that organisation may publish it", sig.SignerRef, o.ID)
+		}
+	}
 	if err := Verify(o, key); err != nil {
 		return refuse("%v", err)
 	}
