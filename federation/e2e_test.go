@@ -605,3 +605,59 @@ func TestNewVersionsAndRevocationsReachPartnersOnceEach(t *testing.T) {
 	}
 	checkSignedBy(t, us, last, gb)
 }
+
+// TestAPartnerCannotRedefineAnotherPartnersMarkingAtAThirdNode: the British
+// node marks an object SECRET and H2 with its own handling marking. The
+// American node, which received that marking, sends the Russian node a
+// definition of its own under the same id, saying nothing restrictive,
+// before the Russian node pulls the British objects. The British object
+// must keep its meaning at the Russian node: an UNCLASSIFIED Russian clerk
+// must not read it.
+//
+// Known gap, skipped until it is decided how to close it: marking
+// definitions are first-definition-wins on a node (docs/POLICY.md), and a
+// partner's definition is accepted under any id, so the American one is in
+// force and the clerk reads the object.
+func TestAPartnerCannotRedefineAnotherPartnersMarkingAtAThirdNode(t *testing.T) {
+	t.Skip("known gap: a partner can define another partner's marking id first at a third node (see the test's comment)")
+	ctx := context.Background()
+	gb := newNode(t, britain, "GB", 0)
+	us := newNode(t, america, "US", 0)
+	ru := newNode(t, russia, "RU", 0)
+	pair(gb, us, "SECRET", "SECRET")
+	pair(gb, ru, "SECRET", "SECRET")
+	pair(us, ru, "SECRET", "SECRET")
+	gb.share("Joint operation", us, ru)
+	us.pullFrom(gb, gb.Shared)
+	if _, err := node.AddUser(ctx, ru.Store, ru.Admin, ru.Name, "r.clerk", "UNCLASSIFIED", false); err != nil {
+		t.Fatal(err)
+	}
+	clerk, err := node.PrincipalFor(ctx, ru.Store, "r.clerk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	startAll(gb, us, ru)
+
+	m := gb.marking(policy.Handling{Classification: "SECRET", HandlingCode: "H2"})
+	secret := indicator(gb.Org.ID, "a source close to the dealer", m)
+	gb.add(nil, gb.Shared, secret)
+	settle(t, gb, gb.Shared, us)
+
+	squat, _ := json.Marshal(map[string]any{
+		"type": "marking-definition", "spec_version": "2.1", "id": m, "created": "2026-11-28T09:00:00.000Z",
+		"created_by_ref": us.Org.ID, "name": "nothing to see",
+		"extensions": map[string]any{policy.HandlingExtension: map[string]any{"extension_type": "property-extension", "source_reliability": "A"}},
+	})
+	st, err := us.taxiiAs(ru).AddObjects(ctx, ru.apiRootURL(), ru.Inbox[us.Org.ID],
+		[]json.RawMessage{signed(t, object{ID: m, Raw: squat}, us.Org.ID, us.Identity.SigningKey).Raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the American definition of the British marking: %d accepted, %d refused", st.SuccessCount, st.FailureCount)
+
+	ru.pullFrom(gb, gb.Shared)
+	settle(t, gb, gb.Shared, ru)
+	if items := ru.findAs(clerk, ru.Inbox[gb.Org.ID], secret.ID); len(items) != 0 {
+		t.Errorf("an UNCLASSIFIED Russian clerk reads the British SECRET // H2 object: the American definition of its marking is in force")
+	}
+}
