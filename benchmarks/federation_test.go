@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"slices"
 	"sync"
@@ -56,12 +57,15 @@ func newReplicaNode(b *testing.B, name, country string) *replicaNode {
 	if n.id, _, err = node.OpenIdentity(ctx, n.st, n.dir, nil); err != nil {
 		b.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
+	// A port below the ephemeral range: no outgoing connection takes it
+	// before the node listens on it.
+	for n.addr == "" {
+		addr := fmt.Sprintf("127.0.0.1:%d", 10000+rand.IntN(20000))
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+			n.addr = addr
+		}
 	}
-	n.addr = ln.Addr().String()
-	ln.Close()
 	return n
 }
 
