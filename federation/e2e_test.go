@@ -614,12 +614,9 @@ func TestNewVersionsAndRevocationsReachPartnersOnceEach(t *testing.T) {
 // must keep its meaning at the Russian node: an UNCLASSIFIED Russian clerk
 // must not read it.
 //
-// Known gap, skipped until it is decided how to close it: marking
-// definitions are first-definition-wins on a node (docs/POLICY.md), and a
-// partner's definition is accepted under any id, so the American one is in
-// force and the clerk reads the object.
+// The genuine definition, when it arrives, contests the id: the object is
+// then hidden from everybody but its owner (docs/POLICY.md).
 func TestAPartnerCannotRedefineAnotherPartnersMarkingAtAThirdNode(t *testing.T) {
-	t.Skip("known gap: a partner can define another partner's marking id first at a third node (see the test's comment)")
 	ctx := context.Background()
 	gb := newNode(t, britain, "GB", 0)
 	us := newNode(t, america, "US", 0)

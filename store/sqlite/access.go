@@ -24,10 +24,11 @@ import (
 
 // classCache holds the access classes and marking definitions read so far.
 type classCache struct {
-	mu       sync.Mutex
-	maxID    int64
-	classes  map[int64][]string // class id -> marking ids
-	markings map[string]*policy.Marking
+	mu         sync.Mutex
+	generation string // markings_generation when the markings were read
+	maxID      int64
+	classes    map[int64][]string // class id -> marking ids
+	markings   map[string]*policy.Marking
 	// unresolved are marking ids some class names but no stored definition
 	// had when last looked up (a refused object can leave such a class
 	// behind); every refresh looks again, since the definition may come.
@@ -43,6 +44,19 @@ func newClassCache() *classCache {
 func (c *classCache) refresh(ctx context.Context, q queryer) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// A contested marking changes what a definition already read means:
+	// read them all again.
+	var gen string
+	if err := q.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = 'markings_generation'").Scan(&gen); err != nil {
+		return err
+	}
+	if gen != c.generation {
+		for id := range c.markings {
+			c.unresolved[id] = true
+		}
+		c.markings = map[string]*policy.Marking{}
+		c.generation = gen
+	}
 	var missing []string
 	for id := range c.unresolved {
 		missing = append(missing, id)
@@ -121,8 +135,9 @@ func loadMarking(ctx context.Context, q queryer, id string) (*policy.Marking, er
 		return m, nil
 	}
 	var raw []byte
-	err := q.QueryRowContext(ctx, "SELECT policy FROM markings WHERE id = ?", id).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
+	var contested bool
+	err := q.QueryRowContext(ctx, "SELECT policy, contested FROM markings WHERE id = ?", id).Scan(&raw, &contested)
+	if errors.Is(err, sql.ErrNoRows) || contested {
 		return nil, nil
 	}
 	if err != nil {

@@ -194,6 +194,18 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 		}
 		marking = m
 	}
+	if marking != nil {
+		// A definition with another meaning under an id already defined
+		// contests it: the id is unknown from now on, for every object.
+		contested, err := w.addMarking(marking, false)
+		if err != nil {
+			return outcome{}, err
+		}
+		if contested {
+			return outcome{refusal: &stix.ValidationError{ObjectID: o.ID, Field: "id",
+				Reason: "is already defined on this node with another meaning; the marking is now contested, and objects marked with it are hidden from everybody but their owners"}}, nil
+		}
+	}
 	refs := policy.MarkingRefs(o)
 	ms, unknown := w.resolve(refs)
 	if len(unknown) > 0 && marking != nil {
@@ -234,7 +246,7 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 		w.deferred[i].copies++
 	}
 	if marking != nil {
-		if err := w.addMarking(marking); err != nil {
+		if _, err := w.addMarking(marking, true); err != nil {
 			return outcome{}, err
 		}
 	}

@@ -143,6 +143,13 @@ CREATE TABLE statuses (
 	`
 ALTER TABLE objects ADD COLUMN received INTEGER NOT NULL DEFAULT 0; -- 1 when the version came from a partner node
 
+-- A marking id defined twice with different meanings is contested: nobody
+-- knows which definition its objects were marked under, so it is treated as
+-- unknown (it denies everybody but the owner). The generation counts
+-- contests, so that every process reloads the markings it cached.
+ALTER TABLE markings ADD COLUMN contested INTEGER NOT NULL DEFAULT 0;
+INSERT INTO settings (name, value) VALUES ('markings_generation', '0');
+
 CREATE TABLE peers (
 	org_id      TEXT PRIMARY KEY REFERENCES organisations(id),
 	url         TEXT NOT NULL,

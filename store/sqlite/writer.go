@@ -97,20 +97,47 @@ func (w *writer) resolve(refs []string) ([]*policy.Marking, []string) {
 	return out, unknown
 }
 
-// addMarking records a marking definition so that objects may reference it.
-func (w *writer) addMarking(m *policy.Marking) error {
+// addMarking records a marking definition so that objects may reference it
+// (store is false when the object defining it was not stored: it is then
+// only compared with a stored definition). A second definition of the same
+// id with another meaning contests the id: from then on it is unknown (it
+// denies everybody but the owner) and the contest is audited. It reports
+// whether this call contested the marking.
+func (w *writer) addMarking(m *policy.Marking, store bool) (bool, error) {
 	if _, builtin := policy.BuiltinMarking(m.ID); builtin {
-		return nil
+		return false, nil
 	}
 	raw, err := json.Marshal(m)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO markings (id, policy) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", m.ID, raw); err != nil {
-		return err
+	var stored []byte
+	var contested bool
+	err = w.tx.QueryRowContext(w.ctx, "SELECT policy, contested FROM markings WHERE id = ?", m.ID).Scan(&stored, &contested)
+	switch {
+	case err == sql.ErrNoRows:
+		if !store {
+			return false, nil
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO markings (id, policy) VALUES (?, ?)", m.ID, raw); err != nil {
+			return false, err
+		}
+		w.markings[m.ID] = m
+		return false, nil
+	case err != nil:
+		return false, err
+	case contested || string(stored) == string(raw):
+		return false, nil
 	}
-	w.markings[m.ID] = m
-	return nil
+	if _, err := w.tx.ExecContext(w.ctx, "UPDATE markings SET contested = 1 WHERE id = ?", m.ID); err != nil {
+		return false, err
+	}
+	if _, err := w.tx.ExecContext(w.ctx,
+		"UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'markings_generation'"); err != nil {
+		return false, err
+	}
+	delete(w.markings, m.ID)
+	return true, nil
 }
 
 // class returns the access class of a set of marking ids (sorted), creating

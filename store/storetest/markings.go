@@ -92,7 +92,7 @@ var markingTests = []test{
 			t.Errorf("objects marked with the official TLP definitions, none stored: added %d of %d, refused %v", res.Added, len(objs), res.Refused)
 		}
 	}},
-	{"known markings: a marking definition cannot be redefined, the first stays in force", func(t *testing.T, f *fixture) {
+	{"known markings: a marking definition cannot be redefined; another meaning under its id contests it and never widens who reads", func(t *testing.T, f *fixture) {
 		c1, c2 := f.shared(t), f.shared(t)
 		m := handling(t, props{"releasable_to": []string{"US"}})
 		f.add(t, f.bob, c1, m)
