@@ -227,8 +227,14 @@ func (s *Syncer) pushOnce(ctx context.Context, p *liaison.Peer, c *client.Client
 	if err := s.st.AckOutbox(ctx, p.OrgID, seqs); err != nil {
 		return 0, err
 	}
-	if err := s.st.RecordSync(ctx, p.OrgID, len(objs)-refused, 0, refused, firstRefusal); err != nil {
+	// The exchange itself succeeded; refusals are reported beside it.
+	if err := s.st.RecordSync(ctx, p.OrgID, len(objs)-refused, 0, 0, ""); err != nil {
 		return 0, err
+	}
+	if refused > 0 {
+		if err := s.st.RecordSync(ctx, p.OrgID, 0, 0, refused, firstRefusal); err != nil {
+			return 0, err
+		}
 	}
 	return len(items), nil
 }
@@ -334,12 +340,14 @@ func (s *Syncer) pullOnce(ctx context.Context, p *liaison.Peer, c *client.Client
 				return cursor, err
 			}
 		}
-		msg := ""
-		if refused > 0 {
-			msg = fmt.Sprintf("%d objects from %s refused (see the audit log)", refused, p.Name)
-		}
-		if err := s.st.RecordSync(ctx, p.OrgID, 0, received, refused, msg); err != nil {
+		if err := s.st.RecordSync(ctx, p.OrgID, 0, received, 0, ""); err != nil {
 			return cursor, err
+		}
+		if refused > 0 {
+			msg := fmt.Sprintf("%d objects from %s refused (see the audit log)", refused, p.Name)
+			if err := s.st.RecordSync(ctx, p.OrgID, 0, 0, refused, msg); err != nil {
+				return cursor, err
+			}
 		}
 		if !page.More || page.Next == "" {
 			return cursor, nil

@@ -142,6 +142,7 @@ func AddPeer(ctx context.Context, st store.Store, by *liaison.Principal, inv *fe
 
 // PeerChange says what to change about a partner; nil fields stay as they are.
 type PeerChange struct {
+	URL       string   // the partner's federation URL, when it moved ("" to keep it)
 	Push      *string  // the partner's collection to push to ("" to stop pushing)
 	Pull      []string // the partner's collections to pull from (replacing the list), when not nil
 	Clearance string   // the highest classification released to the partner, when not ""
@@ -167,6 +168,12 @@ func SetPeer(ctx context.Context, st store.Store, by *liaison.Principal, partner
 	}
 	if ch.Push != nil {
 		peer.Push = *ch.Push
+	}
+	if ch.URL != "" {
+		if !strings.HasPrefix(ch.URL, "https://") {
+			return nil, liaison.Errorf(liaison.EINVALID, "a partner's URL is https://HOST:PORT, not %q", ch.URL)
+		}
+		peer.URL = strings.TrimSuffix(ch.URL, "/")
 	}
 	if ch.Pull != nil {
 		inbox, err := inboxOf(ctx, st, peer)

@@ -111,8 +111,9 @@ type Store interface {
 	// PeerByFingerprint finds the partner presenting a TLS certificate;
 	// EUNAUTHORIZED when none is pinned to it.
 	PeerByFingerprint(ctx context.Context, fingerprint string) (*liaison.Peer, error)
-	// UpdatePeer changes what is exchanged with a partner: its clearance,
-	// push target and pulls (a pull kept keeps its cursor); audited.
+	// UpdatePeer changes what is exchanged with a partner: its URL (a node
+	// that moved; its pinned certificate and key stay), clearance, push
+	// target and pulls (a pull kept keeps its cursor); audited.
 	UpdatePeer(ctx context.Context, by *liaison.Principal, peer *liaison.Peer) error
 	// SetPullCursor records how far a pull from a partner's collection got.
 	SetPullCursor(ctx context.Context, orgID, remote, addedAfter string) error

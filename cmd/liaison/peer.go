@@ -135,6 +135,7 @@ func (c *PeerStatusCmd) Run(ctx context.Context, g *Globals) error {
 
 type PeerSetCmd struct {
 	Partner   string   `arg:"" help:"The partner (organisation name or identity id)."`
+	URL       string   `help:"The partner's federation URL, when it moved (its certificate and key stay pinned)."`
 	Push      *string  `help:"The partner's collection to push to ('' to stop pushing)."`
 	Pull      []string `help:"The partner's collections to pull from (replaces the list; repeatable)."`
 	NoPull    bool     `help:"Stop pulling from the partner."`
@@ -147,7 +148,7 @@ func (c *PeerSetCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer st.Close()
-	ch := node.PeerChange{Push: c.Push, Clearance: c.Clearance}
+	ch := node.PeerChange{Push: c.Push, Clearance: c.Clearance, URL: c.URL}
 	if len(c.Pull) > 0 || c.NoPull {
 		ch.Pull = append([]string{}, c.Pull...)
 	}

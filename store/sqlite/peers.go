@@ -227,7 +227,7 @@ FROM peers p JOIN organisations o ON o.id = p.org_id LEFT JOIN peer_state st ON 
 // UpdatePeer changes a partner's clearance, push target and pulls.
 func (s *Store) UpdatePeer(ctx context.Context, by *liaison.Principal, p *liaison.Peer) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE peers SET clearance = ?, push = ? WHERE org_id = ?", p.Clearance, p.Push, p.OrgID)
+		res, err := tx.ExecContext(ctx, "UPDATE peers SET clearance = ?, push = ?, url = ? WHERE org_id = ?", p.Clearance, p.Push, p.URL, p.OrgID)
 		if err != nil {
 			return err
 		}
@@ -264,6 +264,6 @@ ON CONFLICT (org_id, remote) DO UPDATE SET local = excluded.local`, p.OrgID, pul
 			}
 		}
 		return s.auditor(tx, by).record(ctx, store.ActionPeerChange, p.OrgID, "", "",
-			map[string]any{"clearance": p.Clearance, "push": p.Push, "pulls": len(p.Pulls)})
+			map[string]any{"clearance": p.Clearance, "push": p.Push, "pulls": len(p.Pulls), "url": p.URL})
 	})
 }
