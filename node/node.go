@@ -42,7 +42,21 @@ func OpenStore(ctx context.Context, dataDir string) (*sqlite.Store, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	return sqlite.Open(ctx, filepath.Join(dataDir, dbFile))
+	st, err := sqlite.Open(ctx, filepath.Join(dataDir, dbFile))
+	if err != nil {
+		return nil, err
+	}
+	setRegion(ctx, st)
+	return st, nil
+}
+
+// setRegion tells the store the node's country, for national phone numbers.
+func setRegion(ctx context.Context, st *sqlite.Store) {
+	if orgID, err := st.Setting(ctx, store.SettingNodeOrg); err == nil {
+		if org, err := st.Organisation(ctx, orgID); err == nil && org.Country != DefaultCountry {
+			st.SetDefaultRegion(org.Country)
+		}
+	}
 }
 
 // InitOptions name the node's organisation on first start.
@@ -138,6 +152,9 @@ func Init(ctx context.Context, st store.Store, opt InitOptions) (*Identity, erro
 		}
 	} else if err != nil {
 		return nil, err
+	}
+	if s, ok := st.(*sqlite.Store); ok {
+		setRegion(ctx, s)
 	}
 	return id, nil
 }

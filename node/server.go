@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/liaison-intel/liaison/api"
 	"github.com/liaison-intel/liaison/store"
 	"github.com/liaison-intel/liaison/taxii"
 )
@@ -25,6 +26,8 @@ type ServerConfig struct {
 	DefaultPageSize int
 	MaxPageSize     int
 	ShutdownTimeout time.Duration
+	// Hub wakes live alert streams when objects are stored (nil: streams poll).
+	Hub *api.Hub
 }
 
 // Handler returns the node's HTTP handler: the TAXII API under /taxii2/,
@@ -51,6 +54,7 @@ func Handler(st store.Store, cfg ServerConfig) http.Handler {
 		DefaultPageSize: cfg.DefaultPageSize,
 		MaxPageSize:     cfg.MaxPageSize,
 	}))
+	mux.Handle(api.Prefix, api.NewServer(st, cfg.Hub, log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()

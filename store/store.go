@@ -132,7 +132,91 @@ type Store interface {
 	// PeerStates reports every partnership.
 	PeerStates(ctx context.Context) ([]PeerState, error)
 
+	// Alerts are the matches of selectors between organisations. The store
+	// finds them in the same transaction as each write (correlate.Extract,
+	// and the equalities of indicator patterns) and keeps one alert per
+	// organisation and selector, merged as matches recur. What an alert
+	// shows is decided when it is read, with policy: another organisation's
+	// object is linked only when p may read it; otherwise the alert names
+	// only the organisation (and p may ask it for disclosure).
+	Alerts(ctx context.Context, p *liaison.Principal, q AlertQuery) ([]Alert, error)
+	Alert(ctx context.Context, p *liaison.Principal, id int64) (*Alert, error)
+	// RequestDisclosure records a request, from p's organisation to another
+	// that holds a record matching one of p's alerts which p may not see.
+	RequestDisclosure(ctx context.Context, p *liaison.Principal, alertID int64, holderOrg, reason string) (*DisclosureRequest, error)
+	// DisclosureRequests lists the requests made by or addressed to p's organisation.
+	DisclosureRequests(ctx context.Context, p *liaison.Principal) ([]DisclosureRequest, error)
+	// AnswerDisclosure grants or refuses a request addressed to p's organisation.
+	AnswerDisclosure(ctx context.Context, p *liaison.Principal, id int64, grant bool, answer string) (*DisclosureRequest, error)
+	// AddWarningValues loads values that are common and meaningless (a MISP
+	// warning list): matches on them raise no alert. Node admins only.
+	AddWarningValues(ctx context.Context, p *liaison.Principal, list string, values []SelectorValue) (int, error)
+
 	Close() error
+}
+
+// SelectorValue is a selector as the store keeps it: a kind and a normal
+// form (see package correlate).
+type SelectorValue struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+// AlertQuery selects alerts.
+type AlertQuery struct {
+	AfterRevision int64 // alerts changed after this revision (for streams)
+	Limit         int   // default and cap 1000
+}
+
+// Alert is a selector that p's organisation holds and another organisation
+// holds too.
+type Alert struct {
+	ID        int64         `json:"id"`
+	Selector  SelectorValue `json:"selector"`
+	FirstSeen time.Time     `json:"first_seen"`
+	LastSeen  time.Time     `json:"last_seen"`
+	Matches   int           `json:"matches"`  // times it fired, merged
+	Revision  int64         `json:"revision"` // changes on every update
+	Noise     bool          `json:"noise"`    // held by too many objects to mean much
+	Mine      []Holding     `json:"mine"`     // p's organisation's objects holding it
+	Others    []Holder      `json:"others"`   // the other organisations holding it
+}
+
+// Holding is one object version holding a selector.
+type Holding struct {
+	ObjectID   string `json:"object_id"`
+	Type       string `json:"type"`
+	Version    string `json:"version"`
+	Collection string `json:"collection"`
+	Source     string `json:"source"` // "object", or "pattern" for what an indicator looks for
+}
+
+// Holder is another organisation holding a selector: the objects p may see
+// are linked; Hidden says it holds others p may not see (their content and
+// number are never shown).
+type Holder struct {
+	OrgID   string    `json:"org_id"`
+	OrgName string    `json:"org_name"`
+	Objects []Holding `json:"objects,omitempty"`
+	Hidden  bool      `json:"hidden"`
+}
+
+// DisclosureRequest asks an organisation to disclose a record matching an alert.
+type DisclosureRequest struct {
+	ID         int64         `json:"id"`
+	FromOrg    string        `json:"from_org"`
+	FromUser   string        `json:"from_user"`
+	ToOrg      string        `json:"to_org"`
+	AlertID    int64         `json:"alert_id"`
+	Selector   SelectorValue `json:"selector"`
+	Reason     string        `json:"reason"`
+	Created    time.Time     `json:"created"`
+	State      string        `json:"state"` // open, granted, refused
+	Answer     string        `json:"answer,omitempty"`
+	AnsweredBy string        `json:"answered_by,omitempty"`
+	AnsweredAt time.Time     `json:"answered_at"`
+	// ObjectID is the record asked for: shown to the holder only.
+	ObjectID string `json:"object_id,omitempty"`
 }
 
 // OutboxItem is one object version waiting to go to a partner.
@@ -173,17 +257,20 @@ type AuditEntry struct {
 
 // Audit actions.
 const (
-	ActionRead            = "read"             // an audited object was returned
-	ActionWriteRefused    = "write-refused"    // an object was refused
-	ActionDelete          = "delete"           // object versions were deleted
-	ActionOrganisationAdd = "organisation-add" // an organisation was registered
-	ActionUserAdd         = "user-add"         // a user was added
-	ActionTokenAdd        = "token-add"        // a token was issued
-	ActionAPIRootAdd      = "api-root-add"     // an API root was created
-	ActionCollectionAdd   = "collection-add"   // a collection was created
-	ActionSettingChange   = "setting-change"   // a node setting changed
-	ActionPeerAdd         = "peer-add"         // a partner node was paired
-	ActionPeerChange      = "peer-change"      // what is exchanged with a partner changed
+	ActionRead             = "read"              // an audited object was returned
+	ActionWriteRefused     = "write-refused"     // an object was refused
+	ActionDelete           = "delete"            // object versions were deleted
+	ActionOrganisationAdd  = "organisation-add"  // an organisation was registered
+	ActionUserAdd          = "user-add"          // a user was added
+	ActionTokenAdd         = "token-add"         // a token was issued
+	ActionAPIRootAdd       = "api-root-add"      // an API root was created
+	ActionCollectionAdd    = "collection-add"    // a collection was created
+	ActionSettingChange    = "setting-change"    // a node setting changed
+	ActionPeerAdd          = "peer-add"          // a partner node was paired
+	ActionPeerChange       = "peer-change"       // what is exchanged with a partner changed
+	ActionDisclosureAsk    = "disclosure-ask"    // a disclosure was requested
+	ActionDisclosureAnswer = "disclosure-answer" // a disclosure request was answered
+	ActionWarningList      = "warning-list"      // warning-list values were loaded
 )
 
 // AuditQuery selects audit entries.

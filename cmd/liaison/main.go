@@ -39,6 +39,7 @@ type CLI struct {
 	Export     ExportCmd     `cmd:"" help:"Export a collection as a STIX 2.1 bundle on stdout."`
 	Marking    MarkingCmd    `cmd:"" help:"Manage handling markings (classification, releasability, handling codes)."`
 	Audit      AuditCmd      `cmd:"" help:"Read the audit log."`
+	Alerts     AlertsCmd     `cmd:"" help:"Alerts: values this organisation holds that another organisation holds too."`
 	Peer       PeerCmd       `cmd:"" help:"Pair with partner nodes and see how sync fares."`
 	Version    VersionCmd    `cmd:"" help:"Print the version."`
 }

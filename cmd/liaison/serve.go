@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 
+	"github.com/liaison-intel/liaison/api"
 	"github.com/liaison-intel/liaison/node"
 )
 
@@ -37,7 +38,9 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		fmt.Fprintf(os.Stdout, "\nA new node for %s (%s) was created in %s.\n", id.Org.Name, id.Org.Country, g.Data)
 		fmt.Fprintf(os.Stdout, "Admin user %q, API token (shown once, store it now):\n\n    %s\n\n", node.AdminUser, id.AdminToken)
 	}
-	cfg := node.ServerConfig{Listen: c.Listen, Logger: log, DefaultPageSize: c.PageSize}
+	hub := api.NewHub()
+	st.OnAdd(hub.Wake)
+	cfg := node.ServerConfig{Listen: c.Listen, Logger: log, DefaultPageSize: c.PageSize, Hub: hub}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)

@@ -60,6 +60,7 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 	if w.pushTo, err = loadPushTargets(ctx, tx, coll); err != nil {
 		return nil, err
 	}
+	w.corr = newCorrelator(ctx, tx, micros(requested), s.region())
 	audit := s.auditor(tx, p)
 
 	res := &store.AddResult{Requested: requested}
@@ -125,6 +126,9 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 			if err := w.push(facts, d.seq, subject, micros(requested)); err != nil {
 				return nil, err
 			}
+			if err := w.corr.index(d.obj, d.seq, owner); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if err := w.remove(d.seq, d.id); err != nil {
@@ -158,8 +162,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, req.StatusID, req.APIRoot, p.OrgID, micros(reques
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	if f := s.afterAdd.Load(); f != nil && res.Added > 0 {
-		(*f)()
+	if res.Added > 0 {
+		s.added()
 	}
 	return res, nil
 }
@@ -232,6 +236,9 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 	if added && len(unknown) == 0 {
 		subject := policy.Subject{Owner: owner, AddedBy: p.OrgID, Received: p.Peer, Markings: ms}
 		if err := w.push(facts, seq, subject, dateAdded); err != nil {
+			return outcome{}, err
+		}
+		if err := w.corr.index(o, seq, owner); err != nil {
 			return outcome{}, err
 		}
 	}
@@ -534,6 +541,9 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 		return 0, notFound("object " + q.IDs[0])
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM objects WHERE seq IN ("+placeholders(len(seqs))+")", seqs...); err != nil {
+		return 0, err
+	}
+	if err := unindex(ctx, tx, seqs); err != nil {
 		return 0, err
 	}
 	if err := recomputeEnds(ctx, tx, cid, q.IDs[0]); err != nil {

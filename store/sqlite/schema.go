@@ -187,4 +187,67 @@ CREATE TABLE peer_state (
 	refused       INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 `,
+	// 3: correlation: the inverted index of selectors (one row per normal
+	// value per object version; pairs are found when read, never stored),
+	// warning lists, and alerts (one per organisation and selector, merged).
+	`
+CREATE TABLE selectors (
+	seq        INTEGER PRIMARY KEY,
+	object_seq INTEGER NOT NULL,       -- objects.seq of the version holding it
+	key        INTEGER NOT NULL,       -- idKey(kind:value)
+	kind       TEXT NOT NULL,
+	value      TEXT NOT NULL,
+	owner      TEXT NOT NULL,          -- the object's owner
+	source     TEXT NOT NULL,          -- 'object' (what the object is or carries) or 'pattern' (what an indicator looks for)
+	ip_lo      BLOB,                   -- IP addresses and networks: the range, 16 bytes big-endian
+	ip_hi      BLOB,
+	ip_net     INTEGER NOT NULL DEFAULT 0 -- 1 for a network (CIDR), 0 for one address
+) STRICT;
+CREATE INDEX selectors_key ON selectors (key);
+CREATE INDEX selectors_object ON selectors (object_seq);
+CREATE INDEX selectors_ip ON selectors (ip_net, ip_lo) WHERE ip_lo IS NOT NULL;
+
+-- Values too common to mean anything (MISP warning lists and the like).
+CREATE TABLE warning_values (
+	key   INTEGER NOT NULL,            -- idKey(kind:value)
+	kind  TEXT NOT NULL,
+	value TEXT NOT NULL,
+	list  TEXT NOT NULL,               -- the warning list's name
+	PRIMARY KEY (key, kind, value)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE alerts (
+	id         INTEGER PRIMARY KEY,
+	org_id     TEXT NOT NULL,          -- the organisation alerted
+	key        INTEGER NOT NULL,
+	kind       TEXT NOT NULL,
+	value      TEXT NOT NULL,
+	first_seen INTEGER NOT NULL,
+	last_seen  INTEGER NOT NULL,
+	matches    INTEGER NOT NULL,       -- how many times it fired (merged)
+	revision   INTEGER NOT NULL,       -- bumped on every change, for live streams
+	noise      INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (org_id, key, kind, value)
+) STRICT;
+CREATE INDEX alerts_revision ON alerts (org_id, revision);
+
+CREATE TABLE disclosure_requests (
+	id          INTEGER PRIMARY KEY,
+	from_org    TEXT NOT NULL,         -- who asks
+	from_user   TEXT NOT NULL,
+	to_org      TEXT NOT NULL,         -- who holds the record
+	alert_id    INTEGER NOT NULL,
+	object_id   TEXT NOT NULL,         -- the record asked for (never shown to the asker)
+	kind        TEXT NOT NULL,
+	value       TEXT NOT NULL,
+	reason      TEXT NOT NULL,
+	created     INTEGER NOT NULL,
+	state       TEXT NOT NULL,         -- open, granted, refused
+	answer      TEXT NOT NULL DEFAULT '',
+	answered_by TEXT NOT NULL DEFAULT '',
+	answered_at INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+INSERT INTO settings (name, value) VALUES ('alerts_revision', '0');
+`,
 }

@@ -16,7 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/liaison-intel/liaison"
@@ -37,13 +37,36 @@ type Store struct {
 	// checkpointer copies the write-ahead log into the database in the
 	// background, so that no request pays for it.
 	checkpointer *checkpointer
-	// afterAdd, when set, is called after every committed add (federation
-	// pushes new objects at once instead of at its next poll).
-	afterAdd atomic.Pointer[func()]
+	// afterAdd are called after every committed add that stored something
+	// (federation pushes at once; alert streams wake up).
+	hookMu   sync.Mutex
+	afterAdd []func()
+	// defaultRegion is the country whose national phone numbers need no
+	// prefix (the node organisation's), for correlation.
+	defaultRegion string
 }
 
-// OnAdd sets a function called after every committed AddObjects.
-func (s *Store) OnAdd(f func()) { s.afterAdd.Store(&f) }
+// OnAdd adds a function called after every committed AddObjects that stored
+// something.
+func (s *Store) OnAdd(f func()) {
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	s.afterAdd = append(s.afterAdd, f)
+}
+
+func (s *Store) added() {
+	s.hookMu.Lock()
+	hooks := append([]func(){}, s.afterAdd...)
+	s.hookMu.Unlock()
+	for _, f := range hooks {
+		f()
+	}
+}
+
+// SetDefaultRegion sets the ISO 3166 country whose national phone numbers
+// are written without a prefix (the node organisation's). Call it before
+// the store is shared.
+func (s *Store) SetDefaultRegion(cc string) { s.defaultRegion = cc }
 
 var _ store.Store = (*Store)(nil)
 

@@ -24,6 +24,7 @@ type writer struct {
 	enqueue               *sql.Stmt
 	pushTo                []*liaison.Principal       // partners with a push target that may read this collection
 	received              bool                       // the objects come from a partner node
+	corr                  *correlator                // indexes selectors and raises alerts
 	markings              map[string]*policy.Marking // known in this transaction
 	classes               map[string]int64           // class key -> id, known in this transaction
 	deferred              []deferred                 // rows whose markings were unknown when added

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/correlate"
 	"github.com/liaison-intel/liaison/policy"
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
@@ -124,6 +125,11 @@ type reference struct {
 	peerList  []*peerRecord
 	outbox    []*outboxEntry // in the order written
 	outboxSeq int64
+
+	alertList   []*refAlert
+	revision    int64
+	warned      map[store.SelectorValue]bool
+	disclosures []*store.DisclosureRequest
 }
 
 type refItem struct {
@@ -133,6 +139,8 @@ type refItem struct {
 	received       bool     // added by a partner node
 	refs           []string // the markings that apply (policy.MarkingRefs)
 	deleted        bool     // deleted since it was stored (outbox entries may still name it)
+	coll           string   // the collection holding it
+	selectors      []correlate.Indexed
 }
 
 func newReference(bug string) *reference {
@@ -733,6 +741,9 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 	// markings known at the end of the batch.
 	for _, s := range stage {
 		r.queue(c, s.it, s.pending)
+	}
+	for _, s := range stage {
+		r.correlate(s.it, s.obj)
 	}
 	r.record(entries...)
 	if req.StatusID != "" {

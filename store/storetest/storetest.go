@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit", auditTests},
 		{"Concurrency", concurrencyTests},
 		{"Federation", federationTests},
+		{"Correlation", correlationTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,571 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/correlate"
+	"github.com/liaison-intel/liaison/policy"
+	"github.com/liaison-intel/liaison/stix"
+	"github.com/liaison-intel/liaison/store"
+)
+
+// Correlation: every stored object version puts its selectors (what it is,
+// carries, or — for an indicator — looks for) into an inverted index, one
+// row per normal value. In the same transaction the store looks each new
+// value up: every other organisation holding it gets, and the writer gets,
+// an alert for that selector (one per organisation and selector, merged).
+// Pairs are never stored: who holds what is read from the index when an
+// alert is shown, with policy deciding what the reader may see.
+
+// NoiseThreshold is how many object versions may hold one value before it
+// counts as noise: its alerts are flagged rather than raised again.
+const NoiseThreshold = 100
+
+// region is the node's default region for national phone numbers.
+func (s *Store) region() string { return s.defaultRegion }
+
+// ipRange returns the range of an IP selector (an address, or a network in
+// CIDR form) as 16-byte big-endian bounds.
+func ipRange(s correlate.Selector) (lo, hi []byte, network bool, ok bool) {
+	if s.Kind != correlate.KindIPv4 && s.Kind != correlate.KindIPv6 {
+		return nil, nil, false, false
+	}
+	if strings.Contains(s.Value, "/") {
+		p, err := netip.ParsePrefix(s.Value)
+		if err != nil {
+			return nil, nil, false, false
+		}
+		p = p.Masked()
+		first := p.Addr()
+		last := first
+		bits := first.BitLen() - p.Bits()
+		b := last.As16()
+		for i := 15; i >= 0 && bits > 0; i-- {
+			n := min(bits, 8)
+			b[i] |= byte(1<<n - 1)
+			bits -= n
+		}
+		f := first.As16()
+		return f[:], b[:], true, true
+	}
+	a, err := netip.ParseAddr(s.Value)
+	if err != nil {
+		return nil, nil, false, false
+	}
+	b := a.As16()
+	return b[:], b[:], false, true
+}
+
+// correlator does the correlation work of one add transaction.
+type correlator struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	now      int64
+	opt      correlate.Options
+	revision int64 // the alerts revision, bumped once per transaction that changes alerts
+	bumped   bool
+	alerted  map[string]bool // org ids alerted in this transaction (to wake their streams)
+}
+
+func newCorrelator(ctx context.Context, tx *sql.Tx, now int64, region string) *correlator {
+	return &correlator{ctx: ctx, tx: tx, now: now, opt: correlate.Options{DefaultRegion: region}, alerted: map[string]bool{}}
+}
+
+// index stores the selectors of a new object version and raises the alerts
+// its values cause.
+func (c *correlator) index(o *stix.Object, objectSeq int64, owner string) error {
+	for _, x := range correlate.Index(o, c.opt) {
+		key := idKey(x.Selector.String())
+		warned, err := c.warned(key, x.Selector)
+		if err != nil {
+			return err
+		}
+		lo, hi, network, isIP := ipRange(x.Selector)
+		var loV, hiV any
+		if isIP {
+			loV, hiV = lo, hi
+		}
+		if _, err := c.tx.ExecContext(c.ctx, `INSERT INTO selectors (object_seq, key, kind, value, owner, source, ip_lo, ip_hi, ip_net)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, objectSeq, key, string(x.Selector.Kind), x.Selector.Value, owner, string(x.Source), loV, hiV, network); err != nil {
+			return err
+		}
+		if warned {
+			continue
+		}
+		others, total, err := c.holders(key, x.Selector, objectSeq, lo, hi, network, isIP)
+		if err != nil {
+			return err
+		}
+		if len(others) == 0 {
+			continue
+		}
+		noise := total > NoiseThreshold
+		orgs := map[string]bool{owner: true}
+		for org := range others {
+			orgs[org] = true
+		}
+		for org := range orgs {
+			if err := c.alert(org, key, x.Selector, noise); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// warned reports whether a value is on a warning list.
+func (c *correlator) warned(key int64, s correlate.Selector) (bool, error) {
+	var one int
+	err := c.tx.QueryRowContext(c.ctx, "SELECT 1 FROM warning_values WHERE key = ? AND kind = ? AND value = ?", key, string(s.Kind), s.Value).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// holders returns the organisations, other than the one of the new row,
+// holding the same value (or, for IP selectors, an address inside the new
+// network or a network containing the new address), and how many object
+// versions hold it in all.
+func (c *correlator) holders(key int64, s correlate.Selector, objectSeq int64, lo, hi []byte, network, isIP bool) (map[string]bool, int, error) {
+	owners := map[string]bool{}
+	var newOwner string
+	total := 0
+	collect := func(rows *sql.Rows, err error) error {
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var seq int64
+			var owner string
+			if err := rows.Scan(&seq, &owner); err != nil {
+				return err
+			}
+			if seq == objectSeq {
+				newOwner = owner
+				continue
+			}
+			total++
+			owners[owner] = true
+		}
+		return rows.Err()
+	}
+	if err := collect(c.tx.QueryContext(c.ctx, "SELECT object_seq, owner FROM selectors WHERE key = ? AND kind = ? AND value = ? LIMIT ?",
+		key, string(s.Kind), s.Value, NoiseThreshold+2)); err != nil {
+		return nil, 0, err
+	}
+	if isIP {
+		var q string
+		var args []any
+		if network {
+			q = "SELECT object_seq, owner FROM selectors WHERE ip_net = 0 AND ip_lo IS NOT NULL AND ip_lo BETWEEN ? AND ? AND kind = ? LIMIT ?"
+			args = []any{lo, hi, string(s.Kind), NoiseThreshold + 2}
+		} else {
+			q = "SELECT object_seq, owner FROM selectors WHERE ip_net = 1 AND ip_lo IS NOT NULL AND ip_lo <= ? AND ip_hi >= ? AND kind = ? LIMIT ?"
+			args = []any{lo, lo, string(s.Kind), NoiseThreshold + 2}
+		}
+		if err := collect(c.tx.QueryContext(c.ctx, q, args...)); err != nil {
+			return nil, 0, err
+		}
+	}
+	_ = newOwner
+	return owners, total, nil
+}
+
+// alert raises (or merges into) an organisation's alert for a selector.
+func (c *correlator) alert(org string, key int64, s correlate.Selector, noise bool) error {
+	rev, err := c.nextRevision()
+	if err != nil {
+		return err
+	}
+	_, err = c.tx.ExecContext(c.ctx, `INSERT INTO alerts (org_id, key, kind, value, first_seen, last_seen, matches, revision, noise)
+VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+ON CONFLICT (org_id, key, kind, value) DO UPDATE SET last_seen = excluded.last_seen, matches = matches + 1,
+  revision = excluded.revision, noise = max(noise, excluded.noise)`,
+		org, key, string(s.Kind), s.Value, c.now, c.now, rev, noise)
+	c.alerted[org] = true
+	return err
+}
+
+// nextRevision hands out the revision of this transaction's alert changes.
+func (c *correlator) nextRevision() (int64, error) {
+	if c.bumped {
+		return c.revision, nil
+	}
+	var rev int64
+	if err := c.tx.QueryRowContext(c.ctx,
+		"UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'alerts_revision' RETURNING CAST(value AS INTEGER)").Scan(&rev); err != nil {
+		return 0, err
+	}
+	c.revision, c.bumped = rev, true
+	return rev, nil
+}
+
+// unindex removes the selectors of deleted rows.
+func unindex(ctx context.Context, tx execer, seqs []any) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "DELETE FROM selectors WHERE object_seq IN ("+placeholders(len(seqs))+")", seqs...)
+	return err
+}
+
+// Alerts returns p's organisation's alerts, rendered for p.
+func (s *Store) Alerts(ctx context.Context, p *liaison.Principal, q store.AlertQuery) ([]store.Alert, error) {
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 1000
+	}
+	return s.alerts(ctx, p, "org_id = ? AND revision > ? ORDER BY revision LIMIT ?", p.OrgID, q.AfterRevision, q.Limit)
+}
+
+// Alert returns one alert of p's organisation.
+func (s *Store) Alert(ctx context.Context, p *liaison.Principal, id int64) (*store.Alert, error) {
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
+	as, err := s.alerts(ctx, p, "org_id = ? AND id = ?", p.OrgID, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(as) == 0 {
+		return nil, notFound(fmt.Sprintf("alert %d", id))
+	}
+	return &as[0], nil
+}
+
+func (s *Store) alerts(ctx context.Context, p *liaison.Principal, where string, args ...any) ([]store.Alert, error) {
+	rtx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer rtx.Rollback()
+	rows, err := rtx.QueryContext(ctx, `SELECT id, key, kind, value, first_seen, last_seen, matches, revision, noise FROM alerts WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Alert
+	var keys []int64
+	for rows.Next() {
+		var a store.Alert
+		var key, first, last int64
+		if err := rows.Scan(&a.ID, &key, &a.Selector.Kind, &a.Selector.Value, &first, &last, &a.Matches, &a.Revision, &a.Noise); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a.FirstSeen, a.LastSeen = fromMicros(first), fromMicros(last)
+		out = append(out, a)
+		keys = append(keys, key)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	r, err := s.renderer(ctx, rtx, p)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if err := r.render(&out[i], keys[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// renderer decides, with policy, what of an alert's holders p may see.
+type renderer struct {
+	ctx   context.Context
+	q     queryer
+	p     *liaison.Principal
+	s     *Store
+	acc   *access
+	colls map[int64]*liaison.Collection
+	names map[string]string
+}
+
+func (s *Store) renderer(ctx context.Context, q queryer, p *liaison.Principal) (*renderer, error) {
+	acc, err := s.accessFor(ctx, q, p)
+	if err != nil {
+		return nil, err
+	}
+	r := &renderer{ctx: ctx, q: q, p: p, s: s, acc: acc, colls: map[int64]*liaison.Collection{}, names: map[string]string{}}
+	roots, err := s.APIRoots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, root := range roots {
+		cs, cids, err := loadCollections(ctx, q, root.Name, "")
+		if err != nil {
+			return nil, err
+		}
+		for i, c := range cs {
+			r.colls[cids[i]] = c
+		}
+	}
+	orgs, err := s.Organisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orgs {
+		r.names[o.ID] = o.Name
+	}
+	return r, nil
+}
+
+// visible reports whether p may see a row: collection rights first, then
+// policy on its markings, exactly as Find decides.
+func (r *renderer) visible(cid int64, class int64, owner, addedBy string, received bool) bool {
+	c := r.colls[cid]
+	if c == nil || !policy.CollectionAccess(r.p, c).Read {
+		return false
+	}
+	if owner == r.p.OrgID {
+		return true
+	}
+	for _, id := range r.acc.allow {
+		if id == class {
+			return true
+		}
+	}
+	for _, id := range r.acc.strict {
+		if id == class {
+			return owner == addedBy && !received
+		}
+	}
+	for _, id := range r.acc.local {
+		if id == class {
+			return !received || addedBy == r.p.OrgID
+		}
+	}
+	return false
+}
+
+func (r *renderer) render(a *store.Alert, key int64) error {
+	rows, err := r.q.QueryContext(r.ctx, `SELECT s.owner, s.source, o.id, o.type, o.version, o.date_added, o.cid, o.access, o.added_by, o.received
+FROM selectors s JOIN objects o ON o.seq = s.object_seq
+WHERE s.key = ? AND s.kind = ? AND s.value = ? ORDER BY o.date_added LIMIT ?`, key, a.Selector.Kind, a.Selector.Value, NoiseThreshold+1)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	others := map[string]*store.Holder{}
+	a.Mine = []store.Holding{}
+	a.Others = []store.Holder{}
+	for rows.Next() {
+		var owner, source, id, typ, version, addedBy string
+		var added, cid, class int64
+		var received bool
+		if err := rows.Scan(&owner, &source, &id, &typ, &version, &added, &cid, &class, &addedBy, &received); err != nil {
+			return err
+		}
+		it := store.Item{Version: version, DateAdded: fromMicros(added)}
+		h := store.Holding{ObjectID: id, Type: typ, Version: it.VersionText(), Source: source}
+		if c := r.colls[cid]; c != nil {
+			h.Collection = c.ID
+		}
+		seen := r.visible(cid, class, owner, addedBy, received)
+		if owner == r.p.OrgID {
+			if seen {
+				a.Mine = append(a.Mine, h)
+			}
+			continue
+		}
+		holder := others[owner]
+		if holder == nil {
+			holder = &store.Holder{OrgID: owner, OrgName: r.names[owner]}
+			if holder.OrgName == "" {
+				holder.OrgName = owner // a third party, not an organisation of this node
+			}
+			others[owner] = holder
+		}
+		if seen {
+			holder.Objects = append(holder.Objects, h)
+		} else {
+			holder.Hidden = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, h := range others {
+		a.Others = append(a.Others, *h)
+	}
+	sort.Slice(a.Others, func(i, j int) bool { return a.Others[i].OrgName < a.Others[j].OrgName })
+	return nil
+}
+
+// RequestDisclosure records a request for a record p may not see.
+func (s *Store) RequestDisclosure(ctx context.Context, p *liaison.Principal, alertID int64, holderOrg, reason string) (*store.DisclosureRequest, error) {
+	a, err := s.Alert(ctx, p, alertID)
+	if err != nil {
+		return nil, err
+	}
+	var holder *store.Holder
+	for i := range a.Others {
+		if a.Others[i].OrgID == holderOrg {
+			holder = &a.Others[i]
+		}
+	}
+	if holder == nil || !holder.Hidden {
+		return nil, liaison.Errorf(liaison.EINVALID, "organisation %s holds no record matching alert %d that you cannot already see", holderOrg, alertID)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return nil, liaison.Errorf(liaison.EINVALID, "say why the record is needed (the holder's officer decides on it)")
+	}
+	// The record asked for: the holder's first hidden object for the value
+	// (kept for the holder's eyes only).
+	objectID, err := s.hiddenRecord(ctx, p, a, holderOrg)
+	if err != nil {
+		return nil, err
+	}
+	req := &store.DisclosureRequest{FromOrg: p.OrgID, FromUser: p.UserName, ToOrg: holderOrg, AlertID: alertID,
+		Selector: a.Selector, Reason: reason, Created: s.now().UTC(), State: "open"}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO disclosure_requests (from_org, from_user, to_org, alert_id, object_id, kind, value, reason, created, state)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')`, req.FromOrg, req.FromUser, req.ToOrg, alertID, objectID, a.Selector.Kind, a.Selector.Value, reason, micros(req.Created))
+		if err != nil {
+			return err
+		}
+		req.ID, _ = res.LastInsertId()
+		return s.auditor(tx, p).record(ctx, store.ActionDisclosureAsk, objectID, "", "",
+			map[string]any{"request": req.ID, "to": holderOrg, "selector": a.Selector, "reason": reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// hiddenRecord finds a record of holderOrg matching the alert that p may not see.
+func (s *Store) hiddenRecord(ctx context.Context, p *liaison.Principal, a *store.Alert, holderOrg string) (string, error) {
+	r, err := s.renderer(ctx, s.read, p)
+	if err != nil {
+		return "", err
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT o.id, o.cid, o.access, o.added_by, o.received FROM selectors s JOIN objects o ON o.seq = s.object_seq
+WHERE s.key = ? AND s.kind = ? AND s.value = ? AND s.owner = ?`, idKey(a.Selector.Kind+":"+a.Selector.Value), a.Selector.Kind, a.Selector.Value, holderOrg)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, addedBy string
+		var cid, class int64
+		var received bool
+		if err := rows.Scan(&id, &cid, &class, &addedBy, &received); err != nil {
+			return "", err
+		}
+		if !r.visible(cid, class, holderOrg, addedBy, received) {
+			return id, nil
+		}
+	}
+	return "", liaison.Errorf(liaison.EINVALID, "no hidden record of %s matches alert %d", holderOrg, a.ID)
+}
+
+const disclosureColumns = `id, from_org, from_user, to_org, alert_id, object_id, kind, value, reason, created, state, answer, answered_by, answered_at`
+
+func scanDisclosure(row interface{ Scan(...any) error }) (*store.DisclosureRequest, error) {
+	var d store.DisclosureRequest
+	var created, answered int64
+	if err := row.Scan(&d.ID, &d.FromOrg, &d.FromUser, &d.ToOrg, &d.AlertID, &d.ObjectID, &d.Selector.Kind, &d.Selector.Value,
+		&d.Reason, &created, &d.State, &d.Answer, &d.AnsweredBy, &answered); err != nil {
+		return nil, err
+	}
+	d.Created = fromMicros(created)
+	if answered > 0 {
+		d.AnsweredAt = fromMicros(answered)
+	}
+	return &d, nil
+}
+
+// DisclosureRequests lists the requests made by or addressed to p's organisation.
+func (s *Store) DisclosureRequests(ctx context.Context, p *liaison.Principal) ([]store.DisclosureRequest, error) {
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
+	rows, err := s.read.QueryContext(ctx, "SELECT "+disclosureColumns+" FROM disclosure_requests WHERE from_org = ? OR to_org = ? ORDER BY id", p.OrgID, p.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.DisclosureRequest
+	for rows.Next() {
+		d, err := scanDisclosure(rows)
+		if err != nil {
+			return nil, err
+		}
+		if d.ToOrg != p.OrgID {
+			d.ObjectID = "" // the asker never learns which record it is
+		}
+		out = append(out, *d)
+	}
+	return out, rows.Err()
+}
+
+// AnswerDisclosure grants or refuses a request addressed to p's organisation.
+func (s *Store) AnswerDisclosure(ctx context.Context, p *liaison.Principal, id int64, grant bool, answer string) (*store.DisclosureRequest, error) {
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
+	var out *store.DisclosureRequest
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		d, err := scanDisclosure(tx.QueryRowContext(ctx, "SELECT "+disclosureColumns+" FROM disclosure_requests WHERE id = ? AND to_org = ?", id, p.OrgID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound(fmt.Sprintf("disclosure request %d", id))
+		}
+		if err != nil {
+			return err
+		}
+		if d.State != "open" {
+			return liaison.Errorf(liaison.ECONFLICT, "request %d was already %s", id, d.State)
+		}
+		d.State = "refused"
+		if grant {
+			d.State = "granted"
+		}
+		d.Answer, d.AnsweredBy, d.AnsweredAt = answer, p.UserName, s.now().UTC()
+		if _, err := tx.ExecContext(ctx, "UPDATE disclosure_requests SET state = ?, answer = ?, answered_by = ?, answered_at = ? WHERE id = ?",
+			d.State, d.Answer, d.AnsweredBy, micros(d.AnsweredAt), id); err != nil {
+			return err
+		}
+		out = d
+		return s.auditor(tx, p).record(ctx, store.ActionDisclosureAnswer, d.ObjectID, "", "",
+			map[string]any{"request": id, "from": d.FromOrg, "state": d.State, "answer": answer})
+	})
+	return out, err
+}
+
+// AddWarningValues loads a warning list.
+func (s *Store) AddWarningValues(ctx context.Context, p *liaison.Principal, list string, values []store.SelectorValue) (int, error) {
+	if p == nil || !p.NodeAdmin {
+		return 0, liaison.Errorf(liaison.EFORBIDDEN, "only node administrators may load warning lists")
+	}
+	n := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, v := range values {
+			res, err := tx.ExecContext(ctx, "INSERT INTO warning_values (key, kind, value, list) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+				idKey(v.Kind+":"+v.Value), v.Kind, v.Value, list)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		return s.auditor(tx, p).record(ctx, store.ActionWarningList, "", "", "", map[string]any{"list": list, "values": n})
+	})
+	return n, err
+}

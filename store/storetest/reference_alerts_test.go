@@ -1,0 +1,270 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/correlate"
+	"github.com/liaison-intel/liaison/stix"
+	"github.com/liaison-intel/liaison/store"
+)
+
+// The reference store's correlation: selectors are read from the items
+// themselves whenever an alert is shown (the pairs are never stored).
+
+type refAlert struct {
+	store.Alert
+	org string
+}
+
+// correlate raises the alerts a newly stored item causes.
+func (r *reference) correlate(it *refItem, o *stix.Object) {
+	if r.warned == nil {
+		r.warned = map[store.SelectorValue]bool{}
+	}
+	for c, items := range r.items {
+		for _, x := range items {
+			if x == it {
+				it.coll = c
+			}
+		}
+	}
+	it.selectors = correlate.Index(o, correlate.Options{DefaultRegion: r.region()})
+	now := time.Now().UTC()
+	bumped := false
+	for _, x := range it.selectors {
+		sv := store.SelectorValue{Kind: string(x.Selector.Kind), Value: x.Selector.Value}
+		if r.warned[sv] {
+			continue
+		}
+		orgs := map[string]bool{}
+		for _, other := range r.holdersOf(sv) {
+			if other != it {
+				orgs[other.owner] = true
+			}
+		}
+		delete(orgs, it.owner)
+		if len(orgs) == 0 {
+			continue
+		}
+		orgs[it.owner] = true
+		if !bumped {
+			r.revision++
+			bumped = true
+		}
+		for org := range orgs {
+			r.raise(org, sv, now)
+		}
+	}
+}
+
+func (r *reference) region() string {
+	for _, o := range r.orgs {
+		if o.ID == r.settings[store.SettingNodeOrg] {
+			return o.Country
+		}
+	}
+	return ""
+}
+
+// holdersOf returns every live item holding a selector.
+func (r *reference) holdersOf(sv store.SelectorValue) []*refItem {
+	var out []*refItem
+	for _, items := range r.items {
+		for _, it := range items {
+			if it.deleted {
+				continue
+			}
+			for _, x := range it.selectors {
+				if string(x.Selector.Kind) == sv.Kind && x.Selector.Value == sv.Value {
+					out = append(out, it)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (r *reference) raise(org string, sv store.SelectorValue, now time.Time) {
+	for _, a := range r.alertList {
+		if a.org == org && a.Selector == sv {
+			a.LastSeen, a.Matches, a.Revision = now, a.Matches+1, r.revision
+			return
+		}
+	}
+	r.alertList = append(r.alertList, &refAlert{org: org, Alert: store.Alert{ID: int64(len(r.alertList) + 1), Selector: sv,
+		FirstSeen: now, LastSeen: now, Matches: 1, Revision: r.revision}})
+}
+
+func (r *reference) Alerts(_ context.Context, p *liaison.Principal, q store.AlertQuery) ([]store.Alert, error) {
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []store.Alert
+	for _, a := range r.alertList {
+		if a.org == p.OrgID && a.Revision > q.AfterRevision {
+			out = append(out, r.render(p, a))
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Alert) int { return int(a.Revision - b.Revision) })
+	return out, nil
+}
+
+func (r *reference) Alert(_ context.Context, p *liaison.Principal, id int64) (*store.Alert, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range r.alertList {
+		if a.ID == id && p != nil && a.org == p.OrgID {
+			out := r.render(p, a)
+			return &out, nil
+		}
+	}
+	return nil, liaison.Errorf(liaison.ENOTFOUND, "alert %d not found", id)
+}
+
+// render shows an alert to p: what p may see is linked, the rest named.
+func (r *reference) render(p *liaison.Principal, a *refAlert) store.Alert {
+	out := a.Alert
+	out.Mine, out.Others = []store.Holding{}, []store.Holder{}
+	names := map[string]string{}
+	for _, o := range r.orgs {
+		names[o.ID] = o.Name
+	}
+	byOrg := map[string]*store.Holder{}
+	for _, it := range r.holdersOf(a.Selector) {
+		var c *liaison.Collection
+		for _, x := range r.colls {
+			if x.ID == it.coll {
+				c = x
+			}
+		}
+		seen := c != nil && r.access(p, c).Read && r.mayRead(p, it)
+		source := "object"
+		for _, x := range it.selectors {
+			if string(x.Selector.Kind) == a.Selector.Kind && x.Selector.Value == a.Selector.Value {
+				source = string(x.Source)
+			}
+		}
+		h := store.Holding{ObjectID: it.ID, Type: it.Type, Version: it.VersionText(), Collection: it.coll, Source: source}
+		if it.owner == p.OrgID {
+			if seen {
+				out.Mine = append(out.Mine, h)
+			}
+			continue
+		}
+		holder := byOrg[it.owner]
+		if holder == nil {
+			name := names[it.owner]
+			if name == "" {
+				name = it.owner
+			}
+			holder = &store.Holder{OrgID: it.owner, OrgName: name}
+			byOrg[it.owner] = holder
+		}
+		if seen {
+			holder.Objects = append(holder.Objects, h)
+		} else {
+			holder.Hidden = true
+		}
+	}
+	for _, h := range byOrg {
+		out.Others = append(out.Others, *h)
+	}
+	slices.SortFunc(out.Others, func(a, b store.Holder) int { return strings.Compare(a.OrgName, b.OrgName) })
+	return out
+}
+
+func (r *reference) RequestDisclosure(ctx context.Context, p *liaison.Principal, alertID int64, holderOrg, reason string) (*store.DisclosureRequest, error) {
+	a, err := r.Alert(ctx, p, alertID)
+	if err != nil {
+		return nil, err
+	}
+	var hidden bool
+	for _, h := range a.Others {
+		if h.OrgID == holderOrg && h.Hidden {
+			hidden = true
+		}
+	}
+	if !hidden {
+		return nil, liaison.Errorf(liaison.EINVALID, "no hidden record of %s matches alert %d", holderOrg, alertID)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return nil, liaison.Errorf(liaison.EINVALID, "say why the record is needed")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var object string
+	for _, it := range r.holdersOf(a.Selector) {
+		if it.owner == holderOrg && !r.mayRead(p, it) && object == "" {
+			object = it.ID
+		}
+	}
+	d := &store.DisclosureRequest{ID: int64(len(r.disclosures) + 1), FromOrg: p.OrgID, FromUser: p.UserName, ToOrg: holderOrg,
+		AlertID: alertID, Selector: a.Selector, Reason: reason, Created: time.Now().UTC(), State: "open", ObjectID: object}
+	r.disclosures = append(r.disclosures, d)
+	out := *d
+	out.ObjectID = ""
+	return &out, nil
+}
+
+func (r *reference) DisclosureRequests(_ context.Context, p *liaison.Principal) ([]store.DisclosureRequest, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []store.DisclosureRequest
+	for _, d := range r.disclosures {
+		if d.FromOrg == p.OrgID || d.ToOrg == p.OrgID {
+			c := *d
+			if c.ToOrg != p.OrgID {
+				c.ObjectID = ""
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (r *reference) AnswerDisclosure(_ context.Context, p *liaison.Principal, id int64, grant bool, answer string) (*store.DisclosureRequest, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range r.disclosures {
+		if d.ID != id || d.ToOrg != p.OrgID {
+			continue
+		}
+		if d.State != "open" {
+			return nil, liaison.Errorf(liaison.ECONFLICT, "request %d was already %s", id, d.State)
+		}
+		d.State = "refused"
+		if grant {
+			d.State = "granted"
+		}
+		d.Answer, d.AnsweredBy, d.AnsweredAt = answer, p.UserName, time.Now().UTC()
+		c := *d
+		return &c, nil
+	}
+	return nil, liaison.Errorf(liaison.ENOTFOUND, "disclosure request %d not found", id)
+}
+
+func (r *reference) AddWarningValues(_ context.Context, p *liaison.Principal, list string, values []store.SelectorValue) (int, error) {
+	if p == nil || !p.NodeAdmin {
+		return 0, liaison.Errorf(liaison.EFORBIDDEN, "only node administrators may load warning lists")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.warned == nil {
+		r.warned = map[store.SelectorValue]bool{}
+	}
+	n := 0
+	for _, v := range values {
+		if !r.warned[v] {
+			r.warned[v] = true
+			n++
+		}
+	}
+	return n, nil
+}
