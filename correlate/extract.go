@@ -1,8 +1,10 @@
 package correlate
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -89,8 +91,23 @@ func (x *extractor) add(kind Kind, raw, field string) {
 		x.problem(field, err)
 		return
 	}
+	x.keep(s)
+}
+
+// keep appends a selector not already found: by a scan while there are few
+// (an object holds a handful), by a set beyond.
+func (x *extractor) keep(s Selector) {
 	if x.seen == nil {
-		x.seen = map[Selector]bool{}
+		if !slices.Contains(x.sels, s) {
+			x.sels = append(x.sels, s)
+		}
+		if len(x.sels) > 32 {
+			x.seen = make(map[Selector]bool, 2*len(x.sels))
+			for _, e := range x.sels {
+				x.seen[e] = true
+			}
+		}
+		return
 	}
 	if !x.seen[s] {
 		x.seen[s] = true
@@ -107,6 +124,9 @@ func (x *extractor) str(props map[string]json.RawMessage, prefix, name string) (
 	raw, ok := props[name]
 	if !ok {
 		return "", false
+	}
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && !bytes.ContainsAny(raw[1:n-1], "\\\"") {
+		return string(raw[1 : n-1]), true // no escapes: the common case
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
@@ -154,7 +174,18 @@ var hashKinds = map[string]Kind{
 }
 
 func hashKind(name string) (Kind, bool) {
-	k, ok := hashKinds[strings.NewReplacer("-", "", "_", "").Replace(strings.ToUpper(name))]
+	var buf [16]byte
+	b := buf[:0]
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c == '-' || c == '_':
+		case c >= 'a' && c <= 'z':
+			b = append(b, c-'a'+'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	k, ok := hashKinds[string(b)]
 	return k, ok
 }
 

@@ -122,13 +122,7 @@ func (x *extractor) addPattern(kind Kind, raw, field string) {
 		x.problems = append(x.problems, liaison.Errorf(liaison.EINVALID, "%s: %v", field, err))
 		return
 	}
-	if x.seen == nil {
-		x.seen = map[Selector]bool{}
-	}
-	if !x.seen[s] {
-		x.seen[s] = true
-		x.sels = append(x.sels, s)
-	}
+	x.keep(s)
 }
 
 // addNetworkRef reads the value a network-traffic reference is compared

@@ -182,7 +182,7 @@ func normFlight(s string) (string, error) {
 // flightDesignator splits "BA 175", "BAW175", "U21234" or "3U8633A" into its
 // carrier and its number, padded to four digits.
 func flightDesignator(s string) (carrier, number string, err error) {
-	s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(s))
+	s = strings.ToUpper(spacesAndHyphens.Replace(s))
 	switch {
 	case len(s) >= 4 && isLetter(s[0]) && isLetter(s[1]) && isLetter(s[2]) && isDigit(s[3]):
 		carrier, s = s[:3], s[3:]
@@ -204,6 +204,8 @@ func flightDesignator(s string) (carrier, number string, err error) {
 	}
 	return carrier, fmt.Sprintf("%04d", n) + suffix, nil
 }
+
+var spacesAndHyphens = strings.NewReplacer(" ", "", "-", "")
 
 func isLetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
 
@@ -252,7 +254,7 @@ func normContainer(s string) (string, error) {
 // normAirWaybill: an air waybill number is the airline's three-digit prefix
 // and an eight-digit serial whose last digit is the first seven modulo 7.
 func normAirWaybill(s string) (string, error) {
-	v := strings.NewReplacer(" ", "", "-", "").Replace(s)
+	v := spacesAndHyphens.Replace(s)
 	if len(v) != 11 || !allDigits(v) {
 		return "", because("is not a 3-digit airline prefix and an 8-digit serial (176-12345675)")
 	}
