@@ -71,6 +71,7 @@ type Agency struct {
 type Result struct {
 	Steps   int
 	Objects int
+	Alerts  int // correlation alerts the story raised and the script saw
 	// Held maps each object of the story to the agencies holding it.
 	Held map[string][]string
 }
@@ -127,7 +128,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := d.play(ctx); err != nil {
 		return nil, err
 	}
-	res := &Result{Steps: d.steps, Objects: len(d.expect), Held: d.held}
+	res := &Result{Steps: d.steps, Objects: len(d.expect), Held: d.held, Alerts: d.alerts}
 	d.summary()
 	if opt.Script {
 		return res, nil
@@ -151,6 +152,7 @@ type demo struct {
 	out      io.Writer
 	agencies []*Agency
 	steps    int
+	alerts   int // alerts seen in the story
 	expect   []expectation
 	held     map[string][]string
 	names    map[string]string // object id -> what it is, for the story

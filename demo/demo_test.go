@@ -21,8 +21,8 @@ func TestTheScriptPlaysTheCaseToTheEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Steps != 5 || res.Objects != 8 {
-		t.Errorf("played %d steps with %d objects, want 5 and 8", res.Steps, res.Objects)
+	if res.Steps != 7 || res.Objects != 10 || res.Alerts != 2 {
+		t.Errorf("played %d steps with %d objects, want 7, 10 and 2 alerts", res.Steps, res.Objects)
 	}
 	for _, want := range []string{"REL TO US", "held by Russian Security Service, American Federal Bureau", "exactly the agencies"} {
 		if !strings.Contains(out.String(), want) {

@@ -2,9 +2,14 @@ package demo
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
+	"github.com/liaison-intel/liaison/correlate"
+	"github.com/liaison-intel/liaison/node"
 	"github.com/liaison-intel/liaison/stix"
+	"github.com/liaison-intel/liaison/store"
 )
 
 // play tells the case, step by step. Who holds what after each step follows
@@ -53,6 +58,12 @@ func (d *demo) play(ctx context.Context) error {
 		return err
 	}
 
+	// The dealer's London handset: the Russian service shares it, the British
+	// service holds it too, written its own way: both are alerted.
+	if err := d.handset(ctx, ru, gb, now); err != nil {
+		return err
+	}
+
 	// 3. British holdings, for the Americans only.
 	relUS := handling(now, map[string]any{"classification": "SECRET", "releasable_to": []string{"GB", "US"},
 		"handling_code": "H2", "source_reliability": "B", "information_credibility": "2"})
@@ -98,4 +109,76 @@ func (d *demo) play(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// handset plays the moment the case turns on: two services already held the
+// same number, and the system notices.
+func (d *demo) handset(ctx context.Context, ru, gb *Agency, now time.Time) error {
+	const intercepted = "+44 7700 900123" // as the Russian intercept logged it
+	const british = "07700 900123"        // as the British record has it: a UK national number
+	phone := func(value string, marking string) map[string]any {
+		id, err := correlate.SCOID(correlate.TypePhoneNumber, map[string]any{"value": value})
+		if err != nil {
+			panic(err)
+		}
+		return map[string]any{"type": correlate.TypePhoneNumber, "spec_version": "2.1", "id": id, "value": value,
+			"object_marking_refs": []string{marking},
+			"extensions":          map[string]any{correlate.PhoneNumberExtension: map[string]any{"extension_type": "new-sco"}}}
+	}
+	theirs := phone(intercepted, stix.TLP2Green)
+	note := sdo("note", now, map[string]any{"abstract": "The dealer calls his London contact",
+		"content":     "Intercepted calls from St Petersburg to a London mobile, " + intercepted + ".",
+		"object_refs": []string{theirs["id"].(string)}, "object_marking_refs": []string{stix.TLP2Green}})
+	if err := d.step(ctx, "The Russian service shares the London mobile the dealer calls, "+intercepted+" (TLP:GREEN).",
+		ru, []map[string]any{theirs, note}, []expectation{{theirs["id"].(string), "the London mobile (phone number)", []string{"ru", "gb", "us"}}}); err != nil {
+		return err
+	}
+	ours := phone(british, stix.TLP2Amber)
+	if err := d.step(ctx, "The British service records the same handset from its own London inquiry, written "+british+" (TLP:AMBER).",
+		gb, []map[string]any{ours}, []expectation{{ours["id"].(string), "the British record of the handset", []string{"ru", "gb", "us"}}}); err != nil {
+		return err
+	}
+	// Both services see the alert: the value is the same number, +447700900123.
+	want, _ := correlate.Normalise(correlate.KindPhone, british, correlate.Options{DefaultRegion: "GB"})
+	for _, a := range []*Agency{gb, ru} {
+		alert, err := d.waitAlert(ctx, a, string(want.Kind), want.Value)
+		if err != nil {
+			return err
+		}
+		var others []string
+		for _, h := range alert.Others {
+			others = append(others, h.OrgName)
+		}
+		d.say("   ALERT at the %s: %s %s is also held by %s", a.Name, want.Kind, want.Value, strings.Join(others, ", "))
+	}
+	d.alerts = 2
+	return nil
+}
+
+// waitAlert waits until an agency's organisation has an alert for a selector.
+func (d *demo) waitAlert(ctx context.Context, a *Agency, kind, value string) (*store.Alert, error) {
+	p, err := node.PrincipalFor(ctx, a.Store, a.Analyst)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(d.opt.Wait)
+	for {
+		as, err := a.Store.Alerts(ctx, p, store.AlertQuery{})
+		if err != nil {
+			return nil, err
+		}
+		for i := range as {
+			if as[i].Selector.Kind == kind && as[i].Selector.Value == value && len(as[i].Others) > 0 {
+				return &as[i], nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no alert for %s %s at the %s after %s", kind, value, a.Name, d.opt.Wait)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

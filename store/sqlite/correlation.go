@@ -71,7 +71,8 @@ type correlator struct {
 	opt      correlate.Options
 	revision int64 // the alerts revision, bumped once per transaction that changes alerts
 	bumped   bool
-	alerted  map[string]bool // org ids alerted in this transaction (to wake their streams)
+	alerted  map[string]bool   // org ids alerted in this transaction (to wake their streams)
+	regions  map[string]string // owner -> country for national phone numbers
 }
 
 func newCorrelator(ctx context.Context, tx *sql.Tx, now int64, region string) *correlator {
@@ -81,7 +82,11 @@ func newCorrelator(ctx context.Context, tx *sql.Tx, now int64, region string) *c
 // index stores the selectors of a new object version and raises the alerts
 // its values cause.
 func (c *correlator) index(o *stix.Object, objectSeq int64, owner string) error {
-	for _, x := range correlate.Index(o, c.opt) {
+	opt, err := c.options(owner)
+	if err != nil {
+		return err
+	}
+	for _, x := range correlate.Index(o, opt) {
 		key := idKey(x.Selector.String())
 		warned, err := c.warned(key, x.Selector)
 		if err != nil {
@@ -118,6 +123,28 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, objectSeq, key, string(x.Selector.Kind), x.
 		}
 	}
 	return nil
+}
+
+// options are the normalisation options for an owner's objects: a national
+// phone number is read in the owner's own country (a British record of
+// "07700 900123" is +447700900123 wherever it is stored), else the node's.
+func (c *correlator) options(owner string) (correlate.Options, error) {
+	if cc, ok := c.regions[owner]; ok {
+		return correlate.Options{DefaultRegion: cc}, nil
+	}
+	var cc string
+	err := c.tx.QueryRowContext(c.ctx, "SELECT country FROM organisations WHERE id = ?", owner).Scan(&cc)
+	if errors.Is(err, sql.ErrNoRows) || cc == "ZZ" {
+		cc, err = c.opt.DefaultRegion, nil
+	}
+	if err != nil {
+		return correlate.Options{}, err
+	}
+	if c.regions == nil {
+		c.regions = map[string]string{}
+	}
+	c.regions[owner] = cc
+	return correlate.Options{DefaultRegion: cc}, nil
 }
 
 // warned reports whether a value is on a warning list.

@@ -32,7 +32,7 @@ func (r *reference) correlate(it *refItem, o *stix.Object) {
 			}
 		}
 	}
-	it.selectors = correlate.Index(o, correlate.Options{DefaultRegion: r.region()})
+	it.selectors = correlate.Index(o, correlate.Options{DefaultRegion: r.region(it.owner)})
 	now := time.Now().UTC()
 	bumped := false
 	for _, x := range it.selectors {
@@ -61,10 +61,14 @@ func (r *reference) correlate(it *refItem, o *stix.Object) {
 	}
 }
 
-func (r *reference) region() string {
-	for _, o := range r.orgs {
-		if o.ID == r.settings[store.SettingNodeOrg] {
-			return o.Country
+// region is the country a national phone number of owner's is read in: the
+// owner's own, else the node's.
+func (r *reference) region(owner string) string {
+	for _, id := range []string{owner, r.settings[store.SettingNodeOrg]} {
+		for _, o := range r.orgs {
+			if o.ID == id && o.Country != "ZZ" {
+				return o.Country
+			}
 		}
 	}
 	return ""
