@@ -272,7 +272,7 @@ func parsePrefix(s string) (netip.Prefix, bool) {
 		if err != nil {
 			return netip.Prefix{}, false
 		}
-		return p.Masked(), true
+		return p, true
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
@@ -281,7 +281,9 @@ func parsePrefix(s string) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
-// contains reports whether block outer holds every address of block inner.
+// contains reports whether block outer holds every address of block inner:
+// it is no smaller and holds one of them (Contains masks, and is false across
+// IPv4 and IPv6).
 func contains(outer, inner netip.Prefix) bool {
-	return outer.Addr().Is4() == inner.Addr().Is4() && outer.Bits() <= inner.Bits() && outer.Contains(inner.Addr())
+	return outer.Bits() <= inner.Bits() && outer.Contains(inner.Addr())
 }

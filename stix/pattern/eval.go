@@ -499,8 +499,22 @@ func (ev *evaluator) satisfiesAcrossTypes(o *Observation, e ComparisonExpr, type
 		if len(choices[ti]) == 0 {
 			choices[ti] = [][]uint64{make([]uint64, words)} // no object: nothing of this type holds
 		}
+		choices[ti] = maximal(choices[ti])
 	}
+	// If even every comparison that some object satisfies, taken together,
+	// does not satisfy the expression, no choice does.
 	mask := make([]uint64, words)
+	for _, ms := range choices {
+		for _, m := range ms {
+			for w := range mask {
+				mask[w] |= m[w]
+			}
+		}
+	}
+	if !holdsMask(e, index, mask) {
+		return false, nil
+	}
+	clear(mask)
 	var try func(ti int) (bool, error)
 	try = func(ti int) (bool, error) {
 		if ti == len(types) {
@@ -526,6 +540,35 @@ func (ev *evaluator) satisfiesAcrossTypes(o *Observation, e ComparisonExpr, type
 	return try(0)
 }
 
+// maximal drops the masks that another mask includes: choosing the larger
+// one can only make the (monotone) expression truer.
+func maximal(ms [][]uint64) [][]uint64 {
+	out := ms[:0:0]
+	for i, m := range ms {
+		dominated := false
+		for j, o := range ms {
+			if i != j && includes(o, m) && (!includes(m, o) || j < i) {
+				dominated = true
+				break
+			}
+		}
+		if !dominated {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// includes reports whether every bit of b is set in a.
+func includes(a, b []uint64) bool {
+	for w := range a {
+		if b[w]&^a[w] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func holdsMask(e ComparisonExpr, index map[*Comparison]int, mask []uint64) bool {
 	switch x := e.(type) {
 	case *CompoundComparison:
@@ -541,14 +584,11 @@ func holdsMask(e ComparisonExpr, index map[*Comparison]int, mask []uint64) bool 
 	return false
 }
 
-// comparison applies one comparison to an object: true when the object has
-// the comparison's type and some value its path selects passes the test (or,
-// for EXISTS, when the path selects any value). NOT inverts the test on each
-// value; it does not make a missing property match.
+// comparison applies one comparison to an object of its type (the callers
+// see to the type): true when some value its path selects passes the test
+// (or, for EXISTS, when the path selects any value). NOT inverts the test on
+// each value; it does not make a missing property match.
 func (ev *evaluator) comparison(c *Comparison, root map[string]any, objs map[string]map[string]any) bool {
-	if t, _ := root["type"].(string); t != c.Path.ObjectType {
-		return false
-	}
 	return walk(root, false, c.Path.Steps, objs, func(v any) bool {
 		if c.Op == Exists {
 			return true

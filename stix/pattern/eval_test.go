@@ -54,7 +54,8 @@ func once(objects ...string) []Observation {
 const (
 	theFile = `{"type":"file","id":"file--1","name":"foo.dll","size":371712,"ratio":7.5,"is_encrypted":false,
 		"hashes":{"MD5":"cead3f77f6cda6ec00f57d76c9a69faa","SHA-256":"aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"},
-		"magic_number_hex":"ffd8","created":"2014-01-13T07:03:17Z","tags":["a","b"],
+		"magic_number_hex":"ffd8","created":"2014-01-13T07:03:17Z","modified":"2014-01-13T07:03:17.25Z","tags":["a","b"],
+		"inode":9007199254740993,
 		"parent_directory_ref":"directory--1",
 		"extensions":{"windows-pebinary-ext":{"sections":[{"name":".text","entropy":6.1},{"name":".rsrc","entropy":7.8}]}}}`
 	theDirectory = `{"type":"directory","id":"directory--1","path":"C:\\Windows\\System32"}`
@@ -121,6 +122,10 @@ func TestEqualsComparesValuesOfTheSameKind(t *testing.T) {
 		{"a timestamp equals the same instant", "[file:created = t'2014-01-13T07:03:17Z']", true},
 		{"a timestamp equals the same instant written with a fraction", "[file:created = t'2014-01-13T07:03:17.000Z']", true},
 		{"a timestamp does not equal another instant", "[file:created = t'2014-01-13T07:03:18Z']", false},
+		{"timestamps compare to the fraction of a second", "[file:modified = t'2014-01-13T07:03:17.25Z']", true},
+		{"timestamps differing by a fraction of a second differ", "[file:modified = t'2014-01-13T07:03:17Z']", false},
+		{"integers beyond 2^53 compare exactly", "[file:inode = 9007199254740993]", true},
+		{"integers beyond 2^53 that a float64 confuses differ", "[file:inode = 9007199254740992]", false},
 		{"a string compares with a timestamp property as a string", "[file:created = '2014-01-13T07:03:17Z']", true},
 		{"a timestamp never equals a string that is no timestamp", "[file:name = t'2014-01-13T07:03:17Z']", false},
 		{"hex equals a _hex property", "[file:magic_number_hex = h'ffd8']", true},
@@ -331,13 +336,14 @@ func TestComparisonAndOrWithinOneObservation(t *testing.T) {
 		{"the reference matcher's case: some object has the name, another the size", "[file:name = 'a' AND file:size > 1]", false},
 	})
 	trafficAndDomain := once(`{"type":"network-traffic","dst_port":443}`, `{"type":"domain-name","value":"example.com"}`,
-		`{"type":"file","name":"a","size":1}`, `{"type":"file","name":"b","size":2}`)
+		`{"type":"file","name":"a","size":1}`, `{"type":"file","name":"b","size":2}`, `{"type":"process","name":"c"}`)
 	runTruthTable(t, trafficAndDomain, []truthCase{
 		{"AND across types may use different objects", "[network-traffic:dst_port = 443 AND domain-name:value = 'example.com']", true},
 		{"AND across types fails when one side fails", "[network-traffic:dst_port = 443 AND domain-name:value = 'example.org']", false},
 		{"AND across types fails when a type is absent", "[network-traffic:dst_port = 443 AND process:pid = 1]", false},
 		{"OR across types holds when a type is absent", "[process:pid = 1 OR domain-name:value = 'example.com']", true},
 		{"across types, one type still needs one object", "[file:name = 'a' AND file:size = 2 AND domain-name:value = 'example.com']", false},
+		{"across types, an object of another type with the same property does not count", "[file:name = 'c' AND domain-name:value = 'example.com']", false},
 		{"across types, each type with its own object", "[file:name = 'b' AND file:size = 2 AND domain-name:value = 'example.com']", true},
 		{"each alternative may pick its own objects",
 			"[(file:name = 'a' AND domain-name:value = 'x.org') OR (file:name = 'b' AND domain-name:value = 'example.com')]", true},
@@ -477,6 +483,8 @@ func TestStartStopBoundsWhenObservationsFall(t *testing.T) {
 	})
 	spanning := []Observation{observation("09:59:00", "10:01:00", 1, `{"type":"file","name":"a"}`)}
 	runTruthTable(t, spanning, []truthCase{
+		{"START after STOP matches nothing, even an observation spanning both", "[file:name = 'a'] START t'2024-03-01T10:00:30Z' STOP t'2024-03-01T10:00:00Z'", false},
+		{"START equal to STOP matches nothing, even an observation spanning it", "[file:name = 'a'] START t'2024-03-01T10:00:00Z' STOP t'2024-03-01T10:00:00Z'", false},
 		{"an observation spanning START falls in", "[file:name = 'a'] START t'2024-03-01T10:00:00Z' STOP t'2024-03-01T11:00:00Z'", true},
 		{"an observation spanning STOP falls in", "[file:name = 'a'] START t'2024-03-01T09:00:00Z' STOP t'2024-03-01T09:59:30Z'", true},
 	})
@@ -579,6 +587,71 @@ func TestMatchGivesUpRatherThanGuessWhenThereAreTooManyWays(t *testing.T) {
 	if ok, err := Match(mustParse(t, "[file:name = 'a'] REPEATS 2 TIMES"), obs); !ok || err != nil {
 		t.Errorf("REPEATS 2: %v, %v", ok, err)
 	}
+}
+
+// The search stays small where it can: distinct bindings are kept once, and
+// across object types only the useful choices of objects are tried. Without
+// that, each of these would exceed the bounds and fail with ErrTooComplex.
+func TestMatchKeepsTheSearchSmall(t *testing.T) {
+	t.Run("REPEATS over many observations keeps each distinct set once", func(t *testing.T) {
+		var obs []Observation
+		for range 12 {
+			obs = append(obs, observation("10:00:00", "10:00:00", 1, `{"type":"file","name":"a"}`))
+		}
+		ok, err := Match(mustParse(t, "[file:name = 'a'] REPEATS 12 TIMES"), obs)
+		if !ok || err != nil {
+			t.Errorf("got %v, %v; want true", ok, err)
+		}
+	})
+	// 25 types with two objects each: 2^25 ways to choose one per type.
+	manyTypes := func(objects func(typ string) []string) []Observation {
+		var objs []string
+		for i := range 25 {
+			objs = append(objs, objects(fmt.Sprintf("t%d", i))...)
+		}
+		return once(objs...)
+	}
+	conjunction := func(cmp func(typ string) string) string {
+		var parts []string
+		for i := range 25 {
+			parts = append(parts, cmp(fmt.Sprintf("t%d", i)))
+		}
+		return "[" + strings.Join(parts, " AND ") + "]"
+	}
+	t.Run("a choice of objects that cannot help is never tried", func(t *testing.T) {
+		// Each type has an object with a and one with a and b, and the
+		// pattern wants both of one object; t0 has one with a and one with
+		// c, and the pattern wants a and c of one t0.
+		obs := manyTypes(func(typ string) []string {
+			if typ == "t0" {
+				return []string{`{"type":"t0","a":1}`, `{"type":"t0","c":1}`}
+			}
+			return []string{`{"type":"` + typ + `","a":1}`, `{"type":"` + typ + `","a":1,"b":1}`}
+		})
+		p := conjunction(func(typ string) string {
+			if typ == "t0" {
+				return "t0:a = 1 AND t0:c = 1"
+			}
+			return typ + ":a = 1 AND " + typ + ":b = 1"
+		})
+		ok, err := Match(mustParse(t, p), obs)
+		if ok || err != nil {
+			t.Errorf("got %v, %v; want false", ok, err)
+		}
+	})
+	t.Run("an expression no choice can satisfy is not searched", func(t *testing.T) {
+		obs := manyTypes(func(typ string) []string {
+			return []string{`{"type":"` + typ + `","a":1}`, `{"type":"` + typ + `","b":1}`}
+		})
+		// Every type has an object with a and one with b; the pattern also
+		// wants c, which none has.
+		ok, err := Match(mustParse(t, conjunction(func(typ string) string {
+			return typ + ":a = 1 AND " + typ + ":b = 1 AND " + typ + ":c = 1"
+		})), obs)
+		if ok || err != nil {
+			t.Errorf("got %v, %v; want false", ok, err)
+		}
+	})
 }
 
 func TestMatchAcceptsValuesDecodedWithoutUseNumber(t *testing.T) {

@@ -459,7 +459,7 @@ var errorCases = []struct {
 	{"WITHIN zero seconds", "[a:b = 1] WITHIN 0 SECONDS", 17, 1, 18, "WITHIN needs a positive number of seconds"},
 	{"an unclosed comment", "[a:b = 1] /* unclosed", 10, 1, 11, "comment is not closed"},
 	{"LAST, a reserved keyword", "[a:b = 1] LAST", 10, 1, 11, "found keyword LAST"},
-	{"an error on a later line, column in characters", "[a:b = 'é']\n  AND\n  [c:d ≠ 2]", 26, 3, 8, "unexpected character '≠'"},
+	{"an error on a later line, column in characters", "[a:b = 'é']\n  AND\n  [c:d = 'é' ≠ 2]", 33, 3, 14, "unexpected character '≠'"},
 	{"invalid UTF-8 outside strings", "[a:b = 1] \xff", 10, 1, 11, "invalid UTF-8"},
 	{"invalid UTF-8 inside a string", "[a:b = 'x\xff']", 9, 1, 10, "invalid UTF-8"},
 	{"nesting beyond the limit", strings.Repeat("(", maxDepth+1) + "[a:b = 1]", maxDepth, 1, maxDepth + 1, "nesting deeper than"},
