@@ -28,20 +28,21 @@ type Globals struct {
 type CLI struct {
 	Globals
 
-	Demo       DemoCmd       `cmd:"" help:"Play the three-agency case on loopback (Russia, United Kingdom, United States) and leave the nodes running."`
-	Serve      ServeCmd      `cmd:"" help:"Run a node: TAXII 2.1 API, health and metrics on one port (creates the node on first start)."`
-	Init       InitCmd       `cmd:"" help:"Create a node in the data directory without serving it; prints the admin token."`
-	Org        OrgCmd        `cmd:"" help:"Manage organisations."`
-	User       UserCmd       `cmd:"" help:"Manage users."`
-	Token      TokenCmd      `cmd:"" help:"Manage API tokens."`
-	Collection CollectionCmd `cmd:"" help:"Manage TAXII collections."`
-	Import     ImportCmd     `cmd:"" help:"Import STIX 2.1 bundles into a collection."`
-	Export     ExportCmd     `cmd:"" help:"Export a collection as a STIX 2.1 bundle on stdout."`
-	Marking    MarkingCmd    `cmd:"" help:"Manage handling markings (classification, releasability, handling codes)."`
-	Audit      AuditCmd      `cmd:"" help:"Read the audit log."`
-	Alerts     AlertsCmd     `cmd:"" help:"Alerts: values this organisation holds that another organisation holds too."`
-	Peer       PeerCmd       `cmd:"" help:"Pair with partner nodes and see how sync fares."`
-	Version    VersionCmd    `cmd:"" help:"Print the version."`
+	Demo        DemoCmd        `cmd:"" help:"Play the three-agency case on loopback (Russia, United Kingdom, United States) and leave the nodes running."`
+	Serve       ServeCmd       `cmd:"" help:"Run a node: TAXII 2.1 API, health and metrics on one port (creates the node on first start)."`
+	Init        InitCmd        `cmd:"" help:"Create a node in the data directory without serving it; prints the admin token."`
+	Org         OrgCmd         `cmd:"" help:"Manage organisations."`
+	User        UserCmd        `cmd:"" help:"Manage users."`
+	Token       TokenCmd       `cmd:"" help:"Manage API tokens."`
+	Collection  CollectionCmd  `cmd:"" help:"Manage TAXII collections."`
+	Import      ImportCmd      `cmd:"" help:"Import STIX 2.1 bundles into a collection."`
+	Export      ExportCmd      `cmd:"" help:"Export a collection as a STIX 2.1 bundle on stdout."`
+	Marking     MarkingCmd     `cmd:"" help:"Manage handling markings (classification, releasability, handling codes)."`
+	Audit       AuditCmd       `cmd:"" help:"Read the audit log."`
+	Alerts      AlertsCmd      `cmd:"" help:"Alerts: values this organisation holds that another organisation holds too."`
+	Warninglist WarningListCmd `cmd:"" name:"warninglist" help:"Load warning lists of common, meaningless values."`
+	Peer        PeerCmd        `cmd:"" help:"Pair with partner nodes and see how sync fares."`
+	Version     VersionCmd     `cmd:"" help:"Print the version."`
 }
 
 func (g *Globals) logger() *slog.Logger {

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -147,14 +148,30 @@ func (c *correlator) options(owner string) (correlate.Options, error) {
 	return correlate.Options{DefaultRegion: cc}, nil
 }
 
-// warned reports whether a value is on a warning list.
+// warned reports whether a value is on a warning list: listed itself, or,
+// for an address or network, inside a listed range.
 func (c *correlator) warned(key int64, s correlate.Selector) (bool, error) {
 	var one int
 	err := c.tx.QueryRowContext(c.ctx, "SELECT 1 FROM warning_values WHERE key = ? AND kind = ? AND value = ?", key, string(s.Kind), s.Value).Scan(&one)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	lo, hi, _, isIP := ipRange(s)
+	if !isIP {
+		return false, nil
+	}
+	var rangeHi []byte
+	err = c.tx.QueryRowContext(c.ctx, "SELECT hi FROM warning_ranges WHERE lo <= ? ORDER BY lo DESC LIMIT 1", lo).Scan(&rangeHi)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	return bytes.Compare(rangeHi, hi) >= 0, nil
 }
 
 // holders returns the organisations, other than the one of the new row,
@@ -583,7 +600,13 @@ func (s *Store) AddWarningValues(ctx context.Context, p *liaison.Principal, list
 	}
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var ranges [][2][]byte
 		for _, v := range values {
+			if lo, hi, network, ok := ipRange(correlate.Selector{Kind: correlate.Kind(v.Kind), Value: v.Value}); ok && network {
+				ranges = append(ranges, [2][]byte{lo, hi})
+				n++
+				continue
+			}
 			res, err := tx.ExecContext(ctx, "INSERT INTO warning_values (key, kind, value, list) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 				idKey(v.Kind+":"+v.Value), v.Kind, v.Value, list)
 			if err != nil {
@@ -592,7 +615,63 @@ func (s *Store) AddWarningValues(ctx context.Context, p *liaison.Principal, list
 			k, _ := res.RowsAffected()
 			n += int(k)
 		}
+		if len(ranges) > 0 {
+			if err := mergeRanges(ctx, tx, ranges); err != nil {
+				return err
+			}
+		}
 		return s.auditor(tx, p).record(ctx, store.ActionWarningList, "", "", "", map[string]any{"list": list, "values": n})
 	})
 	return n, err
+}
+
+// mergeRanges adds address ranges to the warning ranges, merging all that
+// overlap or touch so that the table never holds two overlapping ranges.
+func mergeRanges(ctx context.Context, tx *sql.Tx, add [][2][]byte) error {
+	rows, err := tx.QueryContext(ctx, "SELECT lo, hi FROM warning_ranges")
+	if err != nil {
+		return err
+	}
+	all := add
+	for rows.Next() {
+		var r [2][]byte
+		if err := rows.Scan(&r[0], &r[1]); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	sort.Slice(all, func(i, j int) bool { return bytes.Compare(all[i][0], all[j][0]) < 0 })
+	var merged [][2][]byte
+	for _, r := range all {
+		if n := len(merged); n > 0 && bytes.Compare(r[0], next(merged[n-1][1])) <= 0 {
+			if bytes.Compare(r[1], merged[n-1][1]) > 0 {
+				merged[n-1][1] = r[1]
+			}
+			continue
+		}
+		merged = append(merged, r)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM warning_ranges"); err != nil {
+		return err
+	}
+	for _, r := range merged {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO warning_ranges (lo, hi) VALUES (?, ?)", r[0], r[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// next is the address after a (saturating at the top).
+func next(a []byte) []byte {
+	b := bytes.Clone(a)
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i]++
+		if b[i] != 0 {
+			return b
+		}
+	}
+	return a
 }

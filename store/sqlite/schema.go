@@ -216,6 +216,14 @@ CREATE TABLE warning_values (
 	PRIMARY KEY (key, kind, value)
 ) STRICT, WITHOUT ROWID;
 
+-- Address ranges on warning lists (cloud providers, scanners), merged so
+-- that they never overlap: the range starting at or below an address is
+-- the only one that can hold it.
+CREATE TABLE warning_ranges (
+	lo BLOB PRIMARY KEY,               -- 16 bytes big-endian
+	hi BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE alerts (
 	id         INTEGER PRIMARY KEY,
 	org_id     TEXT NOT NULL,          -- the organisation alerted

@@ -152,6 +152,22 @@ var correlationTests = []test{
 			t.Errorf("a warning-listed value raised an alert: %+v", a)
 		}
 	}},
+	{"an address inside a warning-listed network raises no alert, one outside does", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		_, err := f.s.AddWarningValues(f.ctx, f.admin, "cloud", []store.SelectorValue{
+			{Kind: "ipv4", Value: "198.51.100.0/24"}, {Kind: "ipv4", Value: "198.51.101.0/24"}, {Kind: "ipv4", Value: "198.51.100.128/25"}})
+		must(t, err, "AddWarningValues")
+		for _, addr := range []string{"198.51.100.7", "198.51.101.200", "203.0.113.5"} {
+			f.add(t, f.alice, coll, ipv4(t, addr))
+			c := f.collection(t, []*liaison.Organisation{f.orgB}, []*liaison.Organisation{f.orgB})
+			f.add(t, f.bob, c, ipv4(t, addr))
+		}
+		for addr, want := range map[string]bool{"198.51.100.7": false, "198.51.101.200": false, "203.0.113.5": true} {
+			if got := f.alertFor(t, f.alice, "ipv4", addr) != nil; got != want {
+				t.Errorf("alert for %s: %v, want %v", addr, got, want)
+			}
+		}
+	}},
 	{"a disclosure request goes to the holder of a hidden record, which alone learns which record, and answers it", func(t *testing.T, f *fixture) {
 		orgC := f.org(t, "Agency C", "FR")
 		carol := f.user(t, orgC, "carol", false)

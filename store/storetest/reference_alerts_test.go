@@ -37,7 +37,7 @@ func (r *reference) correlate(it *refItem, o *stix.Object) {
 	bumped := false
 	for _, x := range it.selectors {
 		sv := store.SelectorValue{Kind: string(x.Selector.Kind), Value: x.Selector.Value}
-		if r.warned[sv] {
+		if r.warned[sv] || r.inWarnedNetwork(x.Selector) {
 			continue
 		}
 		orgs := map[string]bool{}
@@ -271,4 +271,15 @@ func (r *reference) AddWarningValues(_ context.Context, p *liaison.Principal, li
 		}
 	}
 	return n, nil
+}
+
+// inWarnedNetwork reports whether an address lies in a warning-listed network.
+func (r *reference) inWarnedNetwork(s correlate.Selector) bool {
+	for w := range r.warned {
+		if strings.Contains(w.Value, "/") && w.Kind == string(s.Kind) &&
+			correlate.Contains(correlate.Selector{Kind: correlate.Kind(w.Kind), Value: w.Value}, s) {
+			return true
+		}
+	}
+	return false
 }
