@@ -168,8 +168,14 @@ type AlertQuery struct {
 	Limit         int   // default and cap 1000
 }
 
+// NoiseThreshold is how many object versions may hold matching values
+// before a selector counts as noise: its alerts are flagged Noise, so that a
+// value everybody holds does not drown the ones that mean something.
+const NoiseThreshold = 100
+
 // Alert is a selector that p's organisation holds and another organisation
-// holds too.
+// holds too (the same value; for IP selectors, also an address inside a
+// network or a network holding an address).
 type Alert struct {
 	ID        int64         `json:"id"`
 	Selector  SelectorValue `json:"selector"`

@@ -2,11 +2,13 @@ package sqlite
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,43 +27,138 @@ import (
 // Pairs are never stored: who holds what is read from the index when an
 // alert is shown, with policy deciding what the reader may see.
 
-// NoiseThreshold is how many object versions may hold one value before it
-// counts as noise: its alerts are flagged rather than raised again.
-const NoiseThreshold = 100
+// NoiseThreshold is store.NoiseThreshold.
+const NoiseThreshold = store.NoiseThreshold
 
 // region is the node's default region for national phone numbers.
 func (s *Store) region() string { return s.defaultRegion }
 
-// ipRange returns the range of an IP selector (an address, or a network in
-// CIDR form) as 16-byte big-endian bounds.
-func ipRange(s correlate.Selector) (lo, hi []byte, network bool, ok bool) {
-	if s.Kind != correlate.KindIPv4 && s.Kind != correlate.KindIPv6 {
-		return nil, nil, false, false
+// corrStatements are the correlation queries, prepared once on the write
+// connection: parsing them anew for each value costs more than running them.
+type corrStatements struct {
+	insert, warnValue, warnRange, exact, inside, netsAt, prefixes, addPrefix *sql.Stmt
+}
+
+// The conditions on selectors rows matching a new selector: the same value;
+// for an IP network, the addresses and networks inside it; for an IP
+// address or network, the networks holding it (one point lookup per prefix
+// length indexed). Correlation and the rendering of alerts use the same.
+const (
+	whereExact  = "key = ? AND kind = ? AND value = ?"
+	whereInside = "ip_net IN (0, 1) AND ip_lo IS NOT NULL AND ip_lo BETWEEN ? AND ? AND ip_hi <= ? AND NOT (ip_lo = ? AND ip_hi = ?) AND kind = ?"
+	whereNetAt  = "ip_net = 1 AND ip_lo IS NOT NULL AND ip_lo = ? AND ip_hi = ? AND kind = ?"
+)
+
+// matchCondition is one query's worth of matchConditions.
+type matchCondition struct {
+	where string
+	args  []any
+}
+
+// matchConditions returns the conditions finding every row that matches a
+// selector, given the network prefix lengths indexed for its kind.
+func matchConditions(key int64, s correlate.Selector, lengths []int) []matchCondition {
+	out := []matchCondition{{whereExact, []any{key, string(s.Kind), s.Value}}}
+	ip, isIP := ipOf(s)
+	if !isIP {
+		return out
 	}
-	if strings.Contains(s.Value, "/") {
-		p, err := netip.ParsePrefix(s.Value)
+	if ip.network() {
+		out = append(out, matchCondition{whereInside, []any{ip.lo, ip.hi, ip.hi, ip.lo, ip.hi, string(s.Kind)}})
+	}
+	own := ip.addr.BitLen()
+	if ip.network() {
+		own = ip.bits
+	}
+	for _, bits := range lengths {
+		if bits >= own {
+			continue
+		}
+		p, err := ip.addr.Prefix(bits)
 		if err != nil {
-			return nil, nil, false, false
+			continue
 		}
-		p = p.Masked()
-		first := p.Addr()
-		last := first
-		bits := first.BitLen() - p.Bits()
-		b := last.As16()
-		for i := 15; i >= 0 && bits > 0; i-- {
-			n := min(bits, 8)
-			b[i] |= byte(1<<n - 1)
-			bits -= n
-		}
-		f := first.As16()
-		return f[:], b[:], true, true
+		lo, hi := prefixBounds(p)
+		out = append(out, matchCondition{whereNetAt, []any{lo, hi, string(s.Kind)}})
 	}
-	a, err := netip.ParseAddr(s.Value)
+	return out
+}
+
+// ipPrefixLengths returns the network prefix lengths indexed for an IP kind
+// (none for other kinds).
+func ipPrefixLengths(ctx context.Context, q queryer, kind correlate.Kind) ([]int, error) {
+	if kind != correlate.KindIPv4 && kind != correlate.KindIPv6 {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, "SELECT bits FROM ip_prefixes WHERE kind = ? ORDER BY bits", string(kind))
 	if err != nil {
-		return nil, nil, false, false
+		return nil, err
 	}
-	b := a.As16()
-	return b[:], b[:], false, true
+	return scanInts(rows)
+}
+
+func scanInts(rows *sql.Rows) ([]int, error) {
+	defer rows.Close()
+	out := []int{}
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+func prepareCorrelation(ctx context.Context, db *sql.DB) (*corrStatements, error) {
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.PrepareContext(ctx, q)
+		return st
+	}
+	holders := func(where string) string {
+		return "SELECT object_seq, owner FROM selectors WHERE " + where + " LIMIT ?"
+	}
+	cs := &corrStatements{
+		insert: prep(`INSERT INTO selectors (object_seq, key, kind, value, owner, source, ip_lo, ip_hi, ip_net)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		warnValue: prep("SELECT 1 FROM warning_values WHERE key = ? AND kind = ? AND value = ?"),
+		warnRange: prep("SELECT hi FROM warning_ranges WHERE lo <= ? ORDER BY lo DESC LIMIT 1"),
+		exact:     prep(holders(whereExact)),
+		inside:    prep(holders(whereInside)),
+		netsAt:    prep(holders(whereNetAt)),
+		prefixes:  prep("SELECT bits FROM ip_prefixes WHERE kind = ? ORDER BY bits"),
+		addPrefix: prep("INSERT OR IGNORE INTO ip_prefixes (kind, bits) VALUES (?, ?)"),
+	}
+	if err != nil {
+		cs.close()
+		return nil, err
+	}
+	return cs, nil
+}
+
+// statement returns the prepared holders query of a match condition.
+func (cs *corrStatements) statement(where string) *sql.Stmt {
+	switch where {
+	case whereExact:
+		return cs.exact
+	case whereInside:
+		return cs.inside
+	default:
+		return cs.netsAt
+	}
+}
+
+func (cs *corrStatements) close() {
+	for _, st := range []*sql.Stmt{cs.insert, cs.warnValue, cs.warnRange, cs.exact, cs.inside, cs.netsAt, cs.prefixes, cs.addPrefix} {
+		if st != nil {
+			st.Close()
+		}
+	}
 }
 
 // correlator does the correlation work of one add transaction.
@@ -74,38 +171,109 @@ type correlator struct {
 	bumped   bool
 	alerted  map[string]bool   // org ids alerted in this transaction (to wake their streams)
 	regions  map[string]string // owner -> country for national phone numbers
+
+	shared   *corrStatements
+	stmts    map[*sql.Stmt]*sql.Stmt  // shared statement -> its form in this transaction
+	prefixes map[correlate.Kind][]int // network prefix lengths present, per kind (loaded on first use)
+	off      bool                     // correlation switched off (WithoutCorrelation)
 }
 
-func newCorrelator(ctx context.Context, tx *sql.Tx, now int64, region string) *correlator {
-	return &correlator{ctx: ctx, tx: tx, now: now, opt: correlate.Options{DefaultRegion: region}, alerted: map[string]bool{}}
+func newCorrelator(ctx context.Context, tx *sql.Tx, now int64, region string, shared *corrStatements) *correlator {
+	return &correlator{ctx: ctx, tx: tx, now: now, opt: correlate.Options{DefaultRegion: region}, alerted: map[string]bool{},
+		shared: shared, stmts: map[*sql.Stmt]*sql.Stmt{}, prefixes: map[correlate.Kind][]int{}}
+}
+
+// stmt returns a shared statement bound to this transaction. The write pool
+// has one connection, on which the statement is already prepared.
+func (c *correlator) stmt(st *sql.Stmt) *sql.Stmt {
+	if t, ok := c.stmts[st]; ok {
+		return t
+	}
+	t := c.tx.StmtContext(c.ctx, st)
+	c.stmts[st] = t
+	return t
+}
+
+// ipSelector is an IP selector's range: lo and hi are 16-byte big-endian
+// bounds; bits is the prefix length of a network (-1 for one address).
+type ipSelector struct {
+	lo, hi []byte
+	bits   int
+	addr   netip.Addr // the address, or the network's first address
+}
+
+func (r ipSelector) network() bool { return r.bits >= 0 }
+
+// ipOf reads an IP selector (an address, or a network in CIDR form).
+func ipOf(s correlate.Selector) (ipSelector, bool) {
+	if s.Kind != correlate.KindIPv4 && s.Kind != correlate.KindIPv6 {
+		return ipSelector{}, false
+	}
+	if strings.Contains(s.Value, "/") {
+		p, err := netip.ParsePrefix(s.Value)
+		if err != nil {
+			return ipSelector{}, false
+		}
+		p = p.Masked()
+		lo, hi := prefixBounds(p)
+		return ipSelector{lo: lo, hi: hi, bits: p.Bits(), addr: p.Addr()}, true
+	}
+	a, err := netip.ParseAddr(s.Value)
+	if err != nil {
+		return ipSelector{}, false
+	}
+	b := a.As16()
+	return ipSelector{lo: b[:], hi: b[:], bits: -1, addr: a}, true
+}
+
+// prefixBounds returns the first and last addresses of a masked prefix as
+// 16-byte big-endian values.
+func prefixBounds(p netip.Prefix) (lo, hi []byte) {
+	first := p.Addr().As16()
+	last := first
+	bits := p.Addr().BitLen() - p.Bits()
+	for i := 15; i >= 0 && bits > 0; i-- {
+		n := min(bits, 8)
+		last[i] |= byte(1<<n - 1)
+		bits -= n
+	}
+	return first[:], last[:]
 }
 
 // index stores the selectors of a new object version and raises the alerts
 // its values cause.
 func (c *correlator) index(o *stix.Object, objectSeq int64, owner string) error {
+	if c.off {
+		return nil
+	}
 	opt, err := c.options(owner)
 	if err != nil {
 		return err
 	}
 	for _, x := range correlate.Index(o, opt) {
 		key := idKey(x.Selector.String())
-		warned, err := c.warned(key, x.Selector)
+		ip, isIP := ipOf(x.Selector)
+		warned, err := c.warned(key, x.Selector, ip, isIP)
 		if err != nil {
 			return err
 		}
-		lo, hi, network, isIP := ipRange(x.Selector)
 		var loV, hiV any
 		if isIP {
-			loV, hiV = lo, hi
+			loV, hiV = ip.lo, ip.hi
+			if ip.network() {
+				if err := c.notePrefix(x.Selector.Kind, ip.bits); err != nil {
+					return err
+				}
+			}
 		}
-		if _, err := c.tx.ExecContext(c.ctx, `INSERT INTO selectors (object_seq, key, kind, value, owner, source, ip_lo, ip_hi, ip_net)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, objectSeq, key, string(x.Selector.Kind), x.Selector.Value, owner, string(x.Source), loV, hiV, network); err != nil {
+		if _, err := c.stmt(c.shared.insert).ExecContext(c.ctx, objectSeq, key, string(x.Selector.Kind), x.Selector.Value, owner,
+			string(x.Source), loV, hiV, isIP && ip.network()); err != nil {
 			return err
 		}
 		if warned {
 			continue
 		}
-		others, total, err := c.holders(key, x.Selector, objectSeq, lo, hi, network, isIP)
+		others, total, err := c.holders(key, x.Selector, objectSeq, owner)
 		if err != nil {
 			return err
 		}
@@ -150,77 +318,99 @@ func (c *correlator) options(owner string) (correlate.Options, error) {
 
 // warned reports whether a value is on a warning list: listed itself, or,
 // for an address or network, inside a listed range.
-func (c *correlator) warned(key int64, s correlate.Selector) (bool, error) {
+func (c *correlator) warned(key int64, s correlate.Selector, ip ipSelector, isIP bool) (bool, error) {
 	var one int
-	err := c.tx.QueryRowContext(c.ctx, "SELECT 1 FROM warning_values WHERE key = ? AND kind = ? AND value = ?", key, string(s.Kind), s.Value).Scan(&one)
+	err := c.stmt(c.shared.warnValue).QueryRowContext(c.ctx, key, string(s.Kind), s.Value).Scan(&one)
 	if err == nil {
 		return true, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, err
 	}
-	lo, hi, _, isIP := ipRange(s)
 	if !isIP {
 		return false, nil
 	}
 	var rangeHi []byte
-	err = c.tx.QueryRowContext(c.ctx, "SELECT hi FROM warning_ranges WHERE lo <= ? ORDER BY lo DESC LIMIT 1", lo).Scan(&rangeHi)
+	err = c.stmt(c.shared.warnRange).QueryRowContext(c.ctx, ip.lo).Scan(&rangeHi)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	return bytes.Compare(rangeHi, hi) >= 0, nil
+	return bytes.Compare(rangeHi, ip.hi) >= 0, nil
 }
 
-// holders returns the organisations, other than the one of the new row,
-// holding the same value (or, for IP selectors, an address inside the new
-// network or a network containing the new address), and how many object
-// versions hold it in all.
-func (c *correlator) holders(key int64, s correlate.Selector, objectSeq int64, lo, hi []byte, network, isIP bool) (map[string]bool, int, error) {
+// prefixLengths returns the network prefix lengths indexed for a kind.
+func (c *correlator) prefixLengths(kind correlate.Kind) ([]int, error) {
+	if bits, ok := c.prefixes[kind]; ok {
+		return bits, nil
+	}
+	rows, err := c.stmt(c.shared.prefixes).QueryContext(c.ctx, string(kind))
+	if err != nil {
+		return nil, err
+	}
+	bits, err := scanInts(rows)
+	c.prefixes[kind] = bits
+	return bits, err
+}
+
+// notePrefix records that a network of this length is indexed.
+func (c *correlator) notePrefix(kind correlate.Kind, bits int) error {
+	have, err := c.prefixLengths(kind)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(have, bits) {
+		return nil
+	}
+	if _, err := c.stmt(c.shared.addPrefix).ExecContext(c.ctx, string(kind), bits); err != nil {
+		return err
+	}
+	c.prefixes[kind] = append(have, bits)
+	return nil
+}
+
+// holders returns the organisations, other than the writer's, holding
+// what matches a new row (the same value; for IP selectors, what contains
+// it or lies inside it), and how many other object versions hold it in all
+// (counted up to just past NoiseThreshold).
+func (c *correlator) holders(key int64, s correlate.Selector, objectSeq int64, owner string) (map[string]bool, int, error) {
 	owners := map[string]bool{}
-	var newOwner string
 	total := 0
-	collect := func(rows *sql.Rows, err error) error {
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var seq int64
-			var owner string
-			if err := rows.Scan(&seq, &owner); err != nil {
-				return err
-			}
-			if seq == objectSeq {
-				newOwner = owner
-				continue
-			}
-			total++
-			owners[owner] = true
-		}
-		return rows.Err()
-	}
-	if err := collect(c.tx.QueryContext(c.ctx, "SELECT object_seq, owner FROM selectors WHERE key = ? AND kind = ? AND value = ? LIMIT ?",
-		key, string(s.Kind), s.Value, NoiseThreshold+2)); err != nil {
-		return nil, 0, err
-	}
-	if isIP {
-		var q string
-		var args []any
-		if network {
-			q = "SELECT object_seq, owner FROM selectors WHERE ip_net = 0 AND ip_lo IS NOT NULL AND ip_lo BETWEEN ? AND ? AND kind = ? LIMIT ?"
-			args = []any{lo, hi, string(s.Kind), NoiseThreshold + 2}
-		} else {
-			q = "SELECT object_seq, owner FROM selectors WHERE ip_net = 1 AND ip_lo IS NOT NULL AND ip_lo <= ? AND ip_hi >= ? AND kind = ? LIMIT ?"
-			args = []any{lo, lo, string(s.Kind), NoiseThreshold + 2}
-		}
-		if err := collect(c.tx.QueryContext(c.ctx, q, args...)); err != nil {
+	var lengths []int
+	if s.Kind == correlate.KindIPv4 || s.Kind == correlate.KindIPv6 {
+		var err error
+		if lengths, err = c.prefixLengths(s.Kind); err != nil {
 			return nil, 0, err
 		}
 	}
-	_ = newOwner
+	limit := NoiseThreshold + 2
+	for _, m := range matchConditions(key, s, lengths) {
+		rows, err := c.stmt(c.shared.statement(m.where)).QueryContext(c.ctx, append(m.args, limit)...)
+		if err != nil {
+			return nil, 0, err
+		}
+		for rows.Next() {
+			var seq int64
+			var holder string
+			if err := rows.Scan(&seq, &holder); err != nil {
+				rows.Close()
+				return nil, 0, err
+			}
+			if seq == objectSeq {
+				continue
+			}
+			total++
+			if holder != owner {
+				owners[holder] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, 0, err
+		}
+	}
 	return owners, total, nil
 }
 
@@ -399,29 +589,21 @@ func (r *renderer) visible(cid int64, class int64, owner, addedBy string, receiv
 }
 
 func (r *renderer) render(a *store.Alert, key int64) error {
-	rows, err := r.q.QueryContext(r.ctx, `SELECT s.owner, s.source, o.id, o.type, o.version, o.date_added, o.cid, o.access, o.added_by, o.received
-FROM selectors s JOIN objects o ON o.seq = s.object_seq
-WHERE s.key = ? AND s.kind = ? AND s.value = ? ORDER BY o.date_added LIMIT ?`, key, a.Selector.Kind, a.Selector.Value, NoiseThreshold+1)
+	rows, err := matchingRows(r.ctx, r.q, key, correlate.Selector{Kind: correlate.Kind(a.Selector.Kind), Value: a.Selector.Value}, "")
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	others := map[string]*store.Holder{}
 	a.Mine = []store.Holding{}
 	a.Others = []store.Holder{}
-	for rows.Next() {
-		var owner, source, id, typ, version, addedBy string
-		var added, cid, class int64
-		var received bool
-		if err := rows.Scan(&owner, &source, &id, &typ, &version, &added, &cid, &class, &addedBy, &received); err != nil {
-			return err
-		}
-		it := store.Item{Version: version, DateAdded: fromMicros(added)}
-		h := store.Holding{ObjectID: id, Type: typ, Version: it.VersionText(), Source: source}
-		if c := r.colls[cid]; c != nil {
+	for _, m := range rows {
+		owner := m.owner
+		it := store.Item{Version: m.version, DateAdded: fromMicros(m.added)}
+		h := store.Holding{ObjectID: m.id, Type: m.typ, Version: it.VersionText(), Source: m.source}
+		if c := r.colls[m.cid]; c != nil {
 			h.Collection = c.ID
 		}
-		seen := r.visible(cid, class, owner, addedBy, received)
+		seen := r.visible(m.cid, m.class, owner, m.addedBy, m.received)
 		if owner == r.p.OrgID {
 			if seen {
 				a.Mine = append(a.Mine, h)
@@ -442,14 +624,63 @@ WHERE s.key = ? AND s.kind = ? AND s.value = ? ORDER BY o.date_added LIMIT ?`, k
 			holder.Hidden = true
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	for _, h := range others {
 		a.Others = append(a.Others, *h)
 	}
 	sort.Slice(a.Others, func(i, j int) bool { return a.Others[i].OrgName < a.Others[j].OrgName })
 	return nil
+}
+
+// matchRow is an object version holding what matches a selector.
+type matchRow struct {
+	seq                             int64
+	owner, source, id, typ, version string
+	addedBy                         string
+	added, cid, class               int64
+	received                        bool
+}
+
+// matchingRows returns the object versions holding what matches a selector
+// (matchConditions), each once, oldest first, at most NoiseThreshold+1 of
+// them; with owner set, only that organisation's.
+func matchingRows(ctx context.Context, q queryer, key int64, s correlate.Selector, owner string) ([]matchRow, error) {
+	lengths, err := ipPrefixLengths(ctx, q, s.Kind)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	var out []matchRow
+	for _, m := range matchConditions(key, s, lengths) {
+		where, args := m.where, m.args
+		if owner != "" {
+			where, args = where+" AND owner = ?", append(args, owner)
+		}
+		rows, err := q.QueryContext(ctx, `SELECT o.seq, s.owner, s.source, o.id, o.type, o.version, o.date_added, o.cid, o.access, o.added_by, o.received
+FROM (SELECT object_seq, owner, source FROM selectors WHERE `+where+` LIMIT ?) s JOIN objects o ON o.seq = s.object_seq`, append(args, NoiseThreshold+1)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var r matchRow
+			if err := rows.Scan(&r.seq, &r.owner, &r.source, &r.id, &r.typ, &r.version, &r.added, &r.cid, &r.class, &r.addedBy, &r.received); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !seen[r.seq] {
+				seen[r.seq] = true
+				out = append(out, r)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b matchRow) int { return cmp.Compare(a.added, b.added) })
+	if len(out) > NoiseThreshold+1 {
+		out = out[:NoiseThreshold+1]
+	}
+	return out, nil
 }
 
 // RequestDisclosure records a request for a record p may not see.
@@ -500,21 +731,14 @@ func (s *Store) hiddenRecord(ctx context.Context, p *liaison.Principal, a *store
 	if err != nil {
 		return "", err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT o.id, o.cid, o.access, o.added_by, o.received FROM selectors s JOIN objects o ON o.seq = s.object_seq
-WHERE s.key = ? AND s.kind = ? AND s.value = ? AND s.owner = ?`, idKey(a.Selector.Kind+":"+a.Selector.Value), a.Selector.Kind, a.Selector.Value, holderOrg)
+	rows, err := matchingRows(ctx, s.read, idKey(a.Selector.Kind+":"+a.Selector.Value),
+		correlate.Selector{Kind: correlate.Kind(a.Selector.Kind), Value: a.Selector.Value}, holderOrg)
 	if err != nil {
 		return "", err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, addedBy string
-		var cid, class int64
-		var received bool
-		if err := rows.Scan(&id, &cid, &class, &addedBy, &received); err != nil {
-			return "", err
-		}
-		if !r.visible(cid, class, holderOrg, addedBy, received) {
-			return id, nil
+	for _, m := range rows {
+		if !r.visible(m.cid, m.class, holderOrg, m.addedBy, m.received) {
+			return m.id, nil
 		}
 	}
 	return "", liaison.Errorf(liaison.EINVALID, "no hidden record of %s matches alert %d", holderOrg, a.ID)
@@ -602,8 +826,8 @@ func (s *Store) AddWarningValues(ctx context.Context, p *liaison.Principal, list
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var ranges [][2][]byte
 		for _, v := range values {
-			if lo, hi, network, ok := ipRange(correlate.Selector{Kind: correlate.Kind(v.Kind), Value: v.Value}); ok && network {
-				ranges = append(ranges, [2][]byte{lo, hi})
+			if ip, ok := ipOf(correlate.Selector{Kind: correlate.Kind(v.Kind), Value: v.Value}); ok && ip.network() {
+				ranges = append(ranges, [2][]byte{ip.lo, ip.hi})
 				n++
 				continue
 			}

@@ -60,7 +60,8 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 	if w.pushTo, err = loadPushTargets(ctx, tx, coll); err != nil {
 		return nil, err
 	}
-	w.corr = newCorrelator(ctx, tx, micros(requested), s.region())
+	w.corr = newCorrelator(ctx, tx, micros(requested), s.region(), s.corr)
+	w.corr.off = s.noCorrelation
 	audit := s.auditor(tx, p)
 
 	res := &store.AddResult{Requested: requested}

@@ -207,6 +207,16 @@ CREATE INDEX selectors_key ON selectors (key);
 CREATE INDEX selectors_object ON selectors (object_seq);
 CREATE INDEX selectors_ip ON selectors (ip_net, ip_lo) WHERE ip_lo IS NOT NULL;
 
+-- The prefix lengths of the IP networks ever indexed, per kind: the
+-- networks holding an address are found by one point lookup per length
+-- present (usually a handful), not by scanning every network below it.
+-- Never pruned: a length no longer held costs one empty lookup.
+CREATE TABLE ip_prefixes (
+	kind TEXT NOT NULL,
+	bits INTEGER NOT NULL,
+	PRIMARY KEY (kind, bits)
+) STRICT, WITHOUT ROWID;
+
 -- Values too common to mean anything (MISP warning lists and the like).
 CREATE TABLE warning_values (
 	key   INTEGER NOT NULL,            -- idKey(kind:value)

@@ -44,6 +44,9 @@ type Store struct {
 	// defaultRegion is the country whose national phone numbers need no
 	// prefix (the node organisation's), for correlation.
 	defaultRegion string
+	// corr are the correlation statements, prepared on the write connection.
+	corr          *corrStatements
+	noCorrelation bool
 }
 
 // OnAdd adds a function called after every committed AddObjects that stored
@@ -75,6 +78,11 @@ type Option func(*Store)
 
 // WithClock sets the clock used for date_added and creation times (tests).
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithoutCorrelation opens the store with correlation switched off: writes
+// index no selectors and raise no alerts. It exists to measure what
+// correlation costs (the ingest benchmarks); a node never runs so.
+func WithoutCorrelation() Option { return func(s *Store) { s.noCorrelation = true } }
 
 // Open opens (creating if needed) the database file at path and brings its
 // schema up to date. The file is created with mode 0600.
@@ -123,6 +131,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: migrating %s: %w", path, err)
 	}
+	if s.corr, err = prepareCorrelation(ctx, s.write); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
 	s.checkpointer = newCheckpointer(dsn("_pragma=wal_autocheckpoint(0)"))
 	return s, nil
 }
@@ -132,6 +144,9 @@ func (s *Store) Close() error {
 	var errs []error
 	if s.checkpointer != nil {
 		errs = append(errs, s.checkpointer.close())
+	}
+	if s.corr != nil {
+		s.corr.close()
 	}
 	return errors.Join(append(errs, s.read.Close(), s.write.Close())...)
 }

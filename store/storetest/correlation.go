@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
 )
 
@@ -234,6 +235,83 @@ var correlationTests = []test{
 		a := f.alertFor(t, f.alice, "email", addr)
 		if a != nil && holder(a, f.orgB.ID) != nil {
 			t.Errorf("the alert still names B after B deleted its object: %+v", a)
+		}
+	}},
+	{"an organisation holding a value twice, alone, is not alerted", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		const addr = "twice@example.com"
+		f.add(t, f.alice, coll, object(t, emailSCO(t, addr)))
+		f.add(t, f.alice2, coll, object(t, emailSCO(t, addr)))
+		if a := f.alertFor(t, f.alice, "email", addr); a != nil {
+			t.Errorf("an organisation matching only itself was alerted: %+v", a)
+		}
+	}},
+	{"an address inside a network another organisation holds alerts both, and the alerts link each other's records", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		network := ipv4(t, "192.0.2.0/24")
+		f.add(t, f.alice, coll, network)
+		inside := ipv4(t, "192.0.2.77")
+		f.add(t, f.bob, coll, inside, ipv4(t, "192.0.3.1"))
+		a := f.alertFor(t, f.alice, "ipv4", "192.0.2.77")
+		if a == nil {
+			t.Fatalf("the holder of 192.0.2.0/24 has no alert for 192.0.2.77")
+		}
+		if !slices.Equal(holdingIDs(a.Mine), []string{network.ID}) {
+			t.Errorf("alice's own holding: %v, want the network %s", holdingIDs(a.Mine), network.ID)
+		}
+		if h := holder(a, f.orgB.ID); h == nil || !slices.Equal(holdingIDs(h.Objects), []string{inside.ID}) {
+			t.Errorf("alice's alert must link B's address: %+v", h)
+		}
+		b := f.alertFor(t, f.bob, "ipv4", "192.0.2.77")
+		if b == nil || holder(b, f.orgA.ID) == nil || !slices.Equal(holdingIDs(holder(b, f.orgA.ID).Objects), []string{network.ID}) {
+			t.Errorf("bob's alert must link A's network: %+v", b)
+		}
+		if f.alertFor(t, f.bob, "ipv4", "192.0.3.1") != nil {
+			t.Errorf("an address outside the network raised an alert")
+		}
+		// A smaller network inside, added later, matches the network holding
+		// it and the address inside it.
+		orgC := f.org(t, "Agency C", "FR")
+		carol := f.user(t, orgC, "carol", false)
+		all := []*liaison.Organisation{f.orgA, f.orgB, orgC}
+		c := f.collection(t, all, all)
+		f.add(t, carol, c, ipv4(t, "192.0.2.64/26"))
+		got := f.alertFor(t, carol, "ipv4", "192.0.2.64/26")
+		if got == nil || holder(got, f.orgA.ID) == nil || holder(got, f.orgB.ID) == nil {
+			t.Errorf("192.0.2.64/26 must match A's /24 around it and B's address inside it: %+v", got)
+		}
+		// IPv6 alike.
+		v6 := func(addr string) *stix.Object {
+			return object(t, props{"type": "ipv6-addr", "spec_version": "2.1", "id": newID("ipv6-addr"), "value": addr})
+		}
+		f.add(t, f.alice, coll, v6("2001:db8:4000::/34"))
+		f.add(t, f.bob, coll, v6("2001:db8:7fff::1"), v6("2001:db8:8000::1"))
+		if f.alertFor(t, f.alice, "ipv6", "2001:db8:7fff::1") == nil {
+			t.Errorf("an IPv6 address inside A's /34 raised no alert")
+		}
+		if f.alertFor(t, f.alice, "ipv6", "2001:db8:8000::1") != nil {
+			t.Errorf("an IPv6 address outside A's /34 raised an alert")
+		}
+	}},
+	{"a value held by more than NoiseThreshold objects is flagged as noise", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		const addr = "info@example.com"
+		f.add(t, f.alice, coll, object(t, emailSCO(t, addr)))
+		var many []*stix.Object
+		for range store.NoiseThreshold {
+			many = append(many, object(t, emailSCO(t, addr)))
+		}
+		f.add(t, f.bob, coll, many...)
+		a := f.alertFor(t, f.alice, "email", addr)
+		if a == nil || a.Noise {
+			t.Fatalf("%d holders beside the writer's: want an alert not yet noise, got %+v", store.NoiseThreshold, a)
+		}
+		f.add(t, f.bob, coll, object(t, emailSCO(t, addr)))
+		if a := f.alertFor(t, f.alice, "email", addr); a == nil || !a.Noise {
+			t.Errorf("%d holders beside the writer's: want the alert flagged as noise, got %+v", store.NoiseThreshold+1, a)
+		}
+		if b := f.alertFor(t, f.bob, "email", addr); b == nil || !b.Noise {
+			t.Errorf("the writer's own alert must be flagged as noise too")
 		}
 	}},
 }

@@ -15,6 +15,17 @@ import (
 // The reference store's correlation: selectors are read from the items
 // themselves whenever an alert is shown (the pairs are never stored).
 
+// alertBugs are the ways the reference store's correlation can be broken
+// on demand (STORETEST_BUG); the suite must catch each.
+var alertBugs = []string{
+	"alert-own-duplicate",   // an organisation holding a value twice, alone, is alerted
+	"alert-exact-ip-only",   // an address inside another's network matches nothing
+	"alert-no-noise",        // a value held by very many objects is never flagged as noise
+	"alert-names-no-hidden", // a holder whose records are all hidden is left out of the alert
+	"alert-links-hidden",    // a holder's hidden records are linked like visible ones
+	"alert-warned-ignored",  // warning lists suppress nothing
+}
+
 type refAlert struct {
 	store.Alert
 	org string
@@ -37,16 +48,20 @@ func (r *reference) correlate(it *refItem, o *stix.Object) {
 	bumped := false
 	for _, x := range it.selectors {
 		sv := store.SelectorValue{Kind: string(x.Selector.Kind), Value: x.Selector.Value}
-		if r.warned[sv] || r.inWarnedNetwork(x.Selector) {
+		if (r.warned[sv] || r.inWarnedNetwork(x.Selector)) && r.bug != "alert-warned-ignored" {
 			continue
 		}
 		orgs := map[string]bool{}
+		total := 0
 		for _, other := range r.holdersOf(sv) {
 			if other != it {
 				orgs[other.owner] = true
+				total++
 			}
 		}
-		delete(orgs, it.owner)
+		if r.bug != "alert-own-duplicate" {
+			delete(orgs, it.owner)
+		}
 		if len(orgs) == 0 {
 			continue
 		}
@@ -55,8 +70,9 @@ func (r *reference) correlate(it *refItem, o *stix.Object) {
 			r.revision++
 			bumped = true
 		}
+		noise := total > store.NoiseThreshold && r.bug != "alert-no-noise"
 		for org := range orgs {
-			r.raise(org, sv, now)
+			r.raise(org, sv, now, noise)
 		}
 	}
 }
@@ -74,7 +90,9 @@ func (r *reference) region(owner string) string {
 	return ""
 }
 
-// holdersOf returns every live item holding a selector.
+// holdersOf returns every live item holding what matches a selector: the
+// same value, or for IP selectors a network holding it or an address or
+// network inside it.
 func (r *reference) holdersOf(sv store.SelectorValue) []*refItem {
 	var out []*refItem
 	for _, items := range r.items {
@@ -82,26 +100,43 @@ func (r *reference) holdersOf(sv store.SelectorValue) []*refItem {
 			if it.deleted {
 				continue
 			}
-			for _, x := range it.selectors {
-				if string(x.Selector.Kind) == sv.Kind && x.Selector.Value == sv.Value {
-					out = append(out, it)
-					break
-				}
+			if _, ok := r.matching(it, sv); ok {
+				out = append(out, it)
 			}
 		}
 	}
 	return out
 }
 
-func (r *reference) raise(org string, sv store.SelectorValue, now time.Time) {
+// matching returns the item's selector matching sv, preferring the same value.
+func (r *reference) matching(it *refItem, sv store.SelectorValue) (correlate.Indexed, bool) {
+	s := correlate.Selector{Kind: correlate.Kind(sv.Kind), Value: sv.Value}
+	for _, x := range it.selectors {
+		if x.Selector == s {
+			return x, true
+		}
+	}
+	if r.bug == "alert-exact-ip-only" {
+		return correlate.Indexed{}, false
+	}
+	for _, x := range it.selectors {
+		if correlate.Contains(x.Selector, s) || correlate.Contains(s, x.Selector) {
+			return x, true
+		}
+	}
+	return correlate.Indexed{}, false
+}
+
+func (r *reference) raise(org string, sv store.SelectorValue, now time.Time, noise bool) {
 	for _, a := range r.alertList {
 		if a.org == org && a.Selector == sv {
 			a.LastSeen, a.Matches, a.Revision = now, a.Matches+1, r.revision
+			a.Noise = a.Noise || noise
 			return
 		}
 	}
 	r.alertList = append(r.alertList, &refAlert{org: org, Alert: store.Alert{ID: int64(len(r.alertList) + 1), Selector: sv,
-		FirstSeen: now, LastSeen: now, Matches: 1, Revision: r.revision}})
+		FirstSeen: now, LastSeen: now, Matches: 1, Revision: r.revision, Noise: noise}})
 }
 
 func (r *reference) Alerts(_ context.Context, p *liaison.Principal, q store.AlertQuery) ([]store.Alert, error) {
@@ -149,12 +184,8 @@ func (r *reference) render(p *liaison.Principal, a *refAlert) store.Alert {
 			}
 		}
 		seen := c != nil && r.access(p, c).Read && r.mayRead(p, it)
-		source := "object"
-		for _, x := range it.selectors {
-			if string(x.Selector.Kind) == a.Selector.Kind && x.Selector.Value == a.Selector.Value {
-				source = string(x.Source)
-			}
-		}
+		x, _ := r.matching(it, a.Selector)
+		source := string(x.Source)
 		h := store.Holding{ObjectID: it.ID, Type: it.Type, Version: it.VersionText(), Collection: it.coll, Source: source}
 		if it.owner == p.OrgID {
 			if seen {
@@ -171,13 +202,16 @@ func (r *reference) render(p *liaison.Principal, a *refAlert) store.Alert {
 			holder = &store.Holder{OrgID: it.owner, OrgName: name}
 			byOrg[it.owner] = holder
 		}
-		if seen {
+		if seen || r.bug == "alert-links-hidden" {
 			holder.Objects = append(holder.Objects, h)
 		} else {
 			holder.Hidden = true
 		}
 	}
 	for _, h := range byOrg {
+		if r.bug == "alert-names-no-hidden" && len(h.Objects) == 0 {
+			continue
+		}
 		out.Others = append(out.Others, *h)
 	}
 	slices.SortFunc(out.Others, func(a, b store.Holder) int { return strings.Compare(a.OrgName, b.OrgName) })

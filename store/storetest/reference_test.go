@@ -24,7 +24,8 @@ import (
 // The suite tests itself against reference, a small in-memory store written
 // straight from the contract. Passing shows the suite asks nothing a correct
 // store cannot do. Setting STORETEST_BUG to one of the names in bugs (or in
-// peerBugs, reference_peers_test.go) breaks reference in that one way; the
+// peerBugs, reference_peers_test.go, or alertBugs,
+// reference_alerts_test.go) breaks reference in that one way; the
 // suite must then fail:
 //
 //	for b in $(go test -run TestBugs -v ./store/storetest | sed -n 's/.* bug: //p'); do
@@ -100,7 +101,7 @@ var bugs = []string{
 }
 
 func TestBugs(t *testing.T) {
-	for _, b := range slices.Concat(bugs, peerBugs) {
+	for _, b := range slices.Concat(bugs, peerBugs, alertBugs) {
 		t.Log("bug:", b)
 	}
 }
