@@ -33,6 +33,7 @@ type replicaNode struct {
 	id      *federation.Identity
 	addr    string
 	fed     *node.Federation
+	own     string // the node's own collection (made by Init)
 	shared  string // the collection the British node shares
 	inbox   string // where the American node receives the British objects
 	cancel  context.CancelFunc
@@ -50,7 +51,7 @@ func newReplicaNode(b *testing.B, name, country string) *replicaNode {
 	if err != nil {
 		b.Fatal(err)
 	}
-	n.org, n.root = id.Org, id.APIRoot
+	n.org, n.root, n.own = id.Org, id.APIRoot, id.CollectionID
 	if n.admin, err = node.NodeAdmin(ctx, n.st); err != nil {
 		b.Fatal(err)
 	}
@@ -105,7 +106,9 @@ func (n *replicaNode) close() {
 // replicaPair starts a British node that pushes every object of its shared
 // collection to an American node, over mutual TLS on loopback, with the
 // default poll interval (pushes go at once: the store wakes the push loop).
-func replicaPair(b *testing.B) (gb, us *replicaNode) {
+// With pull, the British node does not push: the American node pulls the
+// shared collection at the default interval instead.
+func replicaPair(b *testing.B, pull bool) (gb, us *replicaNode) {
 	ctx := context.Background()
 	gb = newReplicaNode(b, "British Security Service", "GB")
 	us = newReplicaNode(b, "American Federal Bureau", "US")
@@ -122,7 +125,11 @@ func replicaPair(b *testing.B) (gb, us *replicaNode) {
 		b.Fatal(err)
 	}
 	gb.shared = shared.ID
-	if _, err := node.SetPeer(ctx, gb.st, gb.admin, us.name, node.PeerChange{Push: &us.inbox}); err != nil {
+	if pull {
+		if _, err := node.SetPeer(ctx, us.st, us.admin, gb.name, node.PeerChange{Pull: []string{gb.shared}}); err != nil {
+			b.Fatal(err)
+		}
+	} else if _, err := node.SetPeer(ctx, gb.st, gb.admin, us.name, node.PeerChange{Push: &us.inbox}); err != nil {
 		b.Fatal(err)
 	}
 	us.serve(b)
@@ -236,8 +243,10 @@ func shareable(seed uint64, creator string, n int) []*stix.Object {
 	return out
 }
 
-func (n *replicaNode) add(b *testing.B, objs []*stix.Object) {
-	res, err := n.st.AddObjects(context.Background(), n.admin, store.AddRequest{APIRoot: n.root, Collection: n.shared, Path: "bench"},
+func (n *replicaNode) add(b *testing.B, objs []*stix.Object) { n.addTo(b, n.shared, objs) }
+
+func (n *replicaNode) addTo(b *testing.B, coll string, objs []*stix.Object) {
+	res, err := n.st.AddObjects(context.Background(), n.admin, store.AddRequest{APIRoot: n.root, Collection: coll, Path: "bench"},
 		func(yield func(*stix.Object, error) bool) {
 			for _, o := range objs {
 				if !yield(o, nil) {
@@ -265,7 +274,7 @@ func (n *replicaNode) add(b *testing.B, objs []*stix.Object) {
 //     moment the American admin can read it; p50 and p99 over b.N objects.
 func BenchmarkReplication(b *testing.B) {
 	b.Run("throughput", func(b *testing.B) {
-		gb, us := replicaPair(b)
+		gb, us := replicaPair(b, false)
 		arrived := watch(b, us)
 		objs := shareable(11, gb.org.ID, b.N*batch)
 		b.ResetTimer()
@@ -279,7 +288,7 @@ func BenchmarkReplication(b *testing.B) {
 		b.ReportMetric(float64(len(objs))/elapsed.Seconds(), "objects/s")
 	})
 	b.Run("latency", func(b *testing.B) {
-		gb, us := replicaPair(b)
+		gb, us := replicaPair(b, false)
 		arrived := watch(b, us)
 		objs := shareable(12, gb.org.ID, b.N)
 		written := make([]time.Time, len(objs))

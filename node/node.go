@@ -38,11 +38,11 @@ const (
 
 // OpenStore opens the store of a data directory, creating the directory
 // (mode 0700) and database (mode 0600) if needed.
-func OpenStore(ctx context.Context, dataDir string) (*sqlite.Store, error) {
+func OpenStore(ctx context.Context, dataDir string, opts ...sqlite.Option) (*sqlite.Store, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(dataDir, dbFile))
+	st, err := sqlite.Open(ctx, filepath.Join(dataDir, dbFile), opts...)
 	if err != nil {
 		return nil, err
 	}
