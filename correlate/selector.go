@@ -171,6 +171,11 @@ type Options struct {
 // returned as the IPv4 selector of that address: it is the same host.
 func Normalise(kind Kind, raw string, opt Options) (Selector, error) {
 	s := strings.TrimSpace(raw)
+	if !utf8.ValidString(s) {
+		// Bytes that are no text could only be guessed at (a Latin-1 "ü"
+		// would become U+FFFD, then a Punycode label nobody wrote).
+		return Selector{}, refusal(kind, raw, because("is not valid UTF-8"))
+	}
 	var (
 		v   string
 		err error

@@ -68,7 +68,23 @@ func normPhone(s string, opt Options) (string, error) {
 	default:
 		return "", because("does not have the length of a number of +%d (%s)", cc, where)
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
+	// The normal form must read back as itself. libphonenumber strips a
+	// national prefix that follows some country codes ("+20 0…"), so an
+	// E.164 text may parse to a shorter number; follow it to the fixed
+	// point, so that whoever writes either form gets one selector.
+	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	for range 3 {
+		again, err := phonenumbers.Parse(e164, "ZZ")
+		if err != nil || phonenumbers.IsPossibleNumberWithReason(again) != phonenumbers.IS_POSSIBLE {
+			return "", because("does not read back as a number of +%d (%s)", cc, where)
+		}
+		next := phonenumbers.Format(again, phonenumbers.E164)
+		if next == e164 {
+			return e164, nil
+		}
+		e164 = next
+	}
+	return "", because("does not read back as one number of +%d (%s)", cc, where)
 }
 
 // icaoStates are the issuing-state codes of ICAO Doc 9303 that are not ISO

@@ -40,6 +40,12 @@ func normDomain(s string, twoLabels bool) (string, error) {
 	if err != nil {
 		return "", because("is not a valid host name (%s)", clip(strings.TrimPrefix(err.Error(), "idna: ")))
 	}
+	// The mapping turns ideographic full stops into dots, which may end
+	// the name again: one trailing dot is the root, more are empty labels.
+	a = strings.TrimSuffix(a, ".")
+	if a == "" || strings.HasPrefix(a, ".") || strings.HasSuffix(a, ".") || strings.Contains(a, "..") {
+		return "", because("has an empty label")
+	}
 	if twoLabels {
 		dot := strings.LastIndexByte(a, '.')
 		if dot < 0 {
