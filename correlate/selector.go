@@ -48,6 +48,24 @@
 //	              "|" date of birth
 //
 // The reasons for each choice are with the function that makes it.
+//
+// # Indicators
+//
+// An indicator's STIX pattern is indexed by the values it compares for
+// equality (ExtractPattern). A pattern that asks for more (LIKE, MATCHES,
+// ISSUBSET, orders, negations, IN with several values, properties that are
+// not selectors) "stands" (StandingPattern): a store evaluates every new
+// observation against it (ObserveSCO, ObserveData) and keys the alerts of
+// a match by the observation's selector (Observed.Key).
+//
+// Each write is one observation, and a standing pattern is evaluated
+// against that one observation alone. A pattern that needs several
+// observations (AND, OR and FOLLOWEDBY between observation expressions,
+// REPEATS, WITHIN) matches only when one observation suffices, such as an
+// observed-data object whose number_observed covers REPEATS; observations
+// are never combined across writes. An observation that holds no selector
+// (a file without hashes, a mutex) can match but raises no alert: there is
+// nothing to name it by.
 package correlate
 
 import (
