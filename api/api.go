@@ -182,11 +182,10 @@ func (s *Server) alert(w http.ResponseWriter, r *http.Request) {
 // client reconnecting with Last-Event-ID misses nothing.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	p := auth.PrincipalFrom(r.Context())
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		writeError(w, errors.New("streaming unsupported"))
-		return
-	}
+	// Through a ResponseController: the node wraps w (to record the
+	// status) in a writer that unwraps to one that can flush, but cannot
+	// flush itself.
+	rc := http.NewResponseController(w)
 	var after int64
 	for _, v := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("after")} {
 		if v == "" {
@@ -207,7 +206,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, ": liaison alerts\n\n")
-	flusher.Flush()
+	if err := rc.Flush(); err != nil {
+		if errors.Is(err, http.ErrNotSupported) {
+			s.log.Error("api: alert stream: the response writer cannot flush", "err", err)
+		}
+		return
+	}
 	poll := time.NewTicker(s.Poll)
 	defer poll.Stop()
 	beat := time.NewTicker(s.Heartbeat)
@@ -226,7 +230,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			after = max(after, a.Revision)
 		}
 		if len(as) > 0 {
-			flusher.Flush()
+			_ = rc.Flush()
 		}
 		select {
 		case <-r.Context().Done():
@@ -235,7 +239,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		case <-poll.C:
 		case <-beat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
-			flusher.Flush()
+			_ = rc.Flush()
 		}
 	}
 }
