@@ -291,14 +291,18 @@ func (s *Server) answerDisclosure(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body struct {
-		Grant  bool   `json:"grant"`
+		Grant  *bool  `json:"grant"` // required: a missing decision is not a refusal
 		Answer string `json:"answer"`
 	}
 	if err := readBody(r, &body); err != nil {
 		writeError(w, err)
 		return
 	}
-	d, err := s.st.AnswerDisclosure(r.Context(), auth.PrincipalFrom(r.Context()), id, body.Grant, body.Answer)
+	if body.Grant == nil {
+		writeError(w, liaison.Errorf(liaison.EINVALID, `request body: say "grant": true or "grant": false`))
+		return
+	}
+	d, err := s.st.AnswerDisclosure(r.Context(), auth.PrincipalFrom(r.Context()), id, *body.Grant, body.Answer)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -463,6 +463,7 @@ func TestBadParametersAreRefusedWithAnErrorNamingThem(t *testing.T) {
 		{"a disclosure request that is not JSON", "/api/v1/disclosures", `alert=1`, "request body"},
 		{"a disclosure request with an unknown field", "/api/v1/disclosures", `{"alert_id":1,"holder":"x","reason":"r","urgent":true}`, `unknown field "urgent"`},
 		{"an answer with an unknown field", "/api/v1/disclosures/1/answer", `{"granted":true}`, `unknown field "granted"`},
+		{"an answer that does not say grant or refuse", "/api/v1/disclosures/1/answer", `{"answer":"yes"}`, `say "grant": true or "grant": false`},
 	}
 	for _, tc := range bodies {
 		t.Run(tc.name, func(t *testing.T) {

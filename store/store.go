@@ -220,7 +220,7 @@ type DisclosureRequest struct {
 	State      string        `json:"state"` // open, granted, refused
 	Answer     string        `json:"answer,omitempty"`
 	AnsweredBy string        `json:"answered_by,omitempty"`
-	AnsweredAt time.Time     `json:"answered_at"`
+	AnsweredAt time.Time     `json:"answered_at,omitzero"`
 	// ObjectID is the record asked for: shown to the holder only.
 	ObjectID string `json:"object_id,omitempty"`
 }

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -86,12 +88,15 @@ func (c *AlertsCmd) print(a store.Alert) {
 // remote reads alerts from a node's API, following its event stream.
 func (c *AlertsCmd) remote(ctx context.Context) error {
 	base := strings.TrimSuffix(c.Server, "/")
-	get := func(path string) (*http.Response, error) {
+	get := func(path, lastEventID string) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 		if err != nil {
 			return nil, err
 		}
 		req.Header.Set("Authorization", "Bearer "+c.Token)
+		if lastEventID != "" {
+			req.Header.Set("Last-Event-ID", lastEventID)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return nil, err
@@ -100,12 +105,12 @@ func (c *AlertsCmd) remote(ctx context.Context) error {
 			defer resp.Body.Close()
 			var e struct{ Error string }
 			_ = json.NewDecoder(resp.Body).Decode(&e)
-			return nil, fmt.Errorf("%s: %s %s", base+path, resp.Status, e.Error)
+			return nil, &httpError{fmt.Sprintf("%s: %s %s", base+path, resp.Status, e.Error), resp.StatusCode}
 		}
 		return resp, nil
 	}
 	if !c.Follow {
-		resp, err := get("/api/v1/alerts")
+		resp, err := get("/api/v1/alerts", "")
 		if err != nil {
 			return err
 		}
@@ -119,25 +124,82 @@ func (c *AlertsCmd) remote(ctx context.Context) error {
 		}
 		return nil
 	}
-	resp, err := get("/api/v1/alerts/stream")
-	if err != nil {
-		return err
+	// Follow the stream; when the connection drops or the server restarts,
+	// reconnect after a pause (1 s doubling to 30 s) with the last event id
+	// seen, so that nothing is missed or shown twice. Refusals (a bad token)
+	// end the command.
+	lastID := ""
+	pause := time.Second
+	for {
+		resp, err := get("/api/v1/alerts/stream", lastID)
+		if err != nil {
+			var he *httpError
+			if errors.As(err, &he) && he.status < 500 {
+				return err
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			fmt.Fprintf(os.Stderr, "liaison alerts: %v; retrying in %s\n", err, pause)
+		} else {
+			got, err := c.readStream(resp, &lastID)
+			resp.Body.Close()
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if got {
+				pause = time.Second
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 30*time.Second)
 	}
-	defer resp.Body.Close()
+}
+
+// httpError is an answer other than 200 from the API.
+type httpError struct {
+	msg    string
+	status int
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+// readStream prints the alerts of an event stream until it ends, keeping
+// the id of the last event; got says whether anything arrived.
+func (c *AlertsCmd) readStream(resp *http.Response, lastID *string) (got bool, err error) {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	// An event counts, and its id becomes the last seen, only when the
+	// blank line that ends it has arrived (as EventSource does).
+	var id, data string
 	for sc.Scan() {
 		line := sc.Text()
-		if data, ok := strings.CutPrefix(line, "data: "); ok {
-			var a store.Alert
-			if err := json.Unmarshal([]byte(data), &a); err != nil {
-				return fmt.Errorf("alert stream: %w", err)
+		got = true
+		switch {
+		case line == "":
+			if data != "" {
+				var a store.Alert
+				if err := json.Unmarshal([]byte(data), &a); err != nil {
+					return got, fmt.Errorf("alert stream: %w", err)
+				}
+				c.print(a)
 			}
-			c.print(a)
+			if id != "" {
+				*lastID = id
+			}
+			id, data = "", ""
+		case strings.HasPrefix(line, "id: "):
+			id = strings.TrimPrefix(line, "id: ")
+		case strings.HasPrefix(line, "data: "):
+			data += strings.TrimPrefix(line, "data: ")
 		}
 	}
-	if ctx.Err() != nil {
-		return nil
-	}
-	return sc.Err()
+	return got, nil // a dropped connection is retried, not an error
 }

@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -351,5 +354,67 @@ func TestWarningListImportSilencesTheValuesOnIt(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "email dealer@example.com\n") || !strings.Contains(r.stdout, "also held by: Agency A (") ||
 		strings.Contains(r.stdout, "noreply") || strings.Contains(r.stdout, "10.20.30.40") {
 		t.Errorf("alerts: %+v", r)
+	}
+}
+
+// A stream that the server ends (a restart, a proxy timing out) is taken up
+// again with the id of the last whole event, so nothing is missed or
+// printed twice; an event cut off before its blank line does not count.
+func TestAlertsFollowReconnectsWithTheLastEventID(t *testing.T) {
+	event := func(rev int64, value string) string {
+		b, _ := json.Marshal(store.Alert{ID: rev, Revision: rev, Selector: store.SelectorValue{Kind: "email", Value: value}})
+		return fmt.Sprintf("id: %d\nevent: alert\ndata: %s\n\n", rev, b)
+	}
+	var mu sync.Mutex
+	var seen []string // Last-Event-ID of each connection
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Last-Event-ID"))
+		n := len(seen)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		switch n {
+		case 1: // one whole event, then the start of another, then gone
+			fmt.Fprint(w, event(7, "first@example.com"))
+			fmt.Fprint(w, "id: 8\nevent: alert\ndata: {\"id\":8")
+		case 2:
+			fmt.Fprint(w, event(8, "second@example.com"))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "--data", filepath.Join(t.TempDir(), "data"),
+		"alerts", "--server", srv.URL, "--token", "lsn_"+strings.Repeat("x", 43), "--follow", "--json")
+	cmd.Env = append(os.Environ(), "LIAISON_TEST_RUN_MAIN=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	var got []string
+	for len(got) < 2 && sc.Scan() {
+		var a store.Alert
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			t.Fatalf("printed %q: %v", sc.Text(), err)
+		}
+		got = append(got, a.Selector.Value)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	if !slices.Equal(got, []string{"first@example.com", "second@example.com"}) {
+		t.Errorf("printed %v; stderr: %s", got, stderr.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) < 2 || seen[0] != "" || seen[1] != "7" {
+		t.Errorf("Last-Event-ID of the connections: %q, want \"\" then \"7\"", seen)
 	}
 }
