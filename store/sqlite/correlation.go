@@ -25,7 +25,9 @@ import (
 // value up: every other organisation holding it gets, and the writer gets,
 // an alert for that selector (one per organisation and selector, merged).
 // Pairs are never stored: who holds what is read from the index when an
-// alert is shown, with policy deciding what the reader may see.
+// alert is shown, with policy deciding what the reader may see. Indicator
+// patterns that ask for more than equalities stand, and every new
+// observation is evaluated against them (standing.go).
 
 // NoiseThreshold is store.NoiseThreshold.
 const NoiseThreshold = store.NoiseThreshold
@@ -37,6 +39,7 @@ func (s *Store) region() string { return s.defaultRegion }
 // connection: parsing them anew for each value costs more than running them.
 type corrStatements struct {
 	insert, warnValue, warnRange, exact, inside, netsAt, prefixes, addPrefix *sql.Stmt
+	holds, lookup                                                            *sql.Stmt // standing patterns
 }
 
 // The conditions on selectors rows matching a new selector: the same value;
@@ -133,6 +136,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		netsAt:    prep(holders(whereNetAt)),
 		prefixes:  prep("SELECT bits FROM ip_prefixes WHERE kind = ? ORDER BY bits"),
 		addPrefix: prep("INSERT OR IGNORE INTO ip_prefixes (kind, bits) VALUES (?, ?)"),
+		holds:     prep("SELECT 1 FROM selectors WHERE key = ? AND kind = ? AND value = ? AND object_seq = ? LIMIT 1"),
+		lookup:    prep("SELECT raw FROM objects WHERE cid = ? AND id_key = ? AND id = ? ORDER BY is_last DESC, seq DESC LIMIT 1"),
 	}
 	if err != nil {
 		cs.close()
@@ -154,7 +159,7 @@ func (cs *corrStatements) statement(where string) *sql.Stmt {
 }
 
 func (cs *corrStatements) close() {
-	for _, st := range []*sql.Stmt{cs.insert, cs.warnValue, cs.warnRange, cs.exact, cs.inside, cs.netsAt, cs.prefixes, cs.addPrefix} {
+	for _, st := range []*sql.Stmt{cs.insert, cs.warnValue, cs.warnRange, cs.exact, cs.inside, cs.netsAt, cs.prefixes, cs.addPrefix, cs.holds, cs.lookup} {
 		if st != nil {
 			st.Close()
 		}
@@ -176,6 +181,9 @@ type correlator struct {
 	stmts    map[*sql.Stmt]*sql.Stmt  // shared statement -> its form in this transaction
 	prefixes map[correlate.Kind][]int // network prefix lengths present, per kind (loaded on first use)
 	off      bool                     // correlation switched off (WithoutCorrelation)
+
+	cid int64          // the collection written
+	st  *standingState // standing patterns; nil leaves them out (benchmarks of the index alone)
 }
 
 func newCorrelator(ctx context.Context, tx *sql.Tx, now int64, region string, shared *corrStatements) *correlator {
@@ -240,9 +248,10 @@ func prefixBounds(p netip.Prefix) (lo, hi []byte) {
 	return first[:], last[:]
 }
 
-// index stores the selectors of a new object version and raises the alerts
-// its values cause.
-func (c *correlator) index(o *stix.Object, objectSeq int64, owner string) error {
+// index stores the selectors of a new object version (added at the
+// instant added) and raises the alerts its values cause; then it does the
+// version's standing-pattern work.
+func (c *correlator) index(o *stix.Object, objectSeq int64, owner string, added int64) error {
 	if c.off {
 		return nil
 	}
@@ -250,6 +259,7 @@ func (c *correlator) index(o *stix.Object, objectSeq int64, owner string) error 
 	if err != nil {
 		return err
 	}
+	var indexed []int64 // the keys looked up
 	for _, x := range correlate.Index(o, opt) {
 		key := idKey(x.Selector.String())
 		ip, isIP := ipOf(x.Selector)
@@ -257,22 +267,13 @@ func (c *correlator) index(o *stix.Object, objectSeq int64, owner string) error 
 		if err != nil {
 			return err
 		}
-		var loV, hiV any
-		if isIP {
-			loV, hiV = ip.lo, ip.hi
-			if ip.network() {
-				if err := c.notePrefix(x.Selector.Kind, ip.bits); err != nil {
-					return err
-				}
-			}
-		}
-		if _, err := c.stmt(c.shared.insert).ExecContext(c.ctx, objectSeq, key, string(x.Selector.Kind), x.Selector.Value, owner,
-			string(x.Source), loV, hiV, isIP && ip.network()); err != nil {
+		if err := c.insertRow(objectSeq, owner, key, x.Selector, x.Source); err != nil {
 			return err
 		}
 		if warned {
 			continue
 		}
+		indexed = append(indexed, key)
 		others, total, err := c.holders(key, x.Selector, objectSeq, owner)
 		if err != nil {
 			return err
@@ -291,7 +292,27 @@ func (c *correlator) index(o *stix.Object, objectSeq int64, owner string) error 
 			}
 		}
 	}
-	return nil
+	if c.st == nil {
+		return nil
+	}
+	return c.stand(o, objectSeq, owner, added, opt, indexed)
+}
+
+// insertRow puts one selector of an object version into the index.
+func (c *correlator) insertRow(objectSeq int64, owner string, key int64, s correlate.Selector, source correlate.Source) error {
+	ip, isIP := ipOf(s)
+	var loV, hiV any
+	if isIP {
+		loV, hiV = ip.lo, ip.hi
+		if ip.network() {
+			if err := c.notePrefix(s.Kind, ip.bits); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := c.stmt(c.shared.insert).ExecContext(c.ctx, objectSeq, key, string(s.Kind), s.Value, owner,
+		string(source), loV, hiV, isIP && ip.network())
+	return err
 }
 
 // options are the normalisation options for an owner's objects: a national
@@ -443,13 +464,16 @@ func (c *correlator) nextRevision() (int64, error) {
 	return rev, nil
 }
 
-// unindex removes the selectors of deleted rows.
-func unindex(ctx context.Context, tx execer, seqs []any) error {
+// unindex removes the selectors and standing patterns of deleted versions
+// of an object.
+func unindex(ctx context.Context, tx *sql.Tx, seqs []any, id string) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, "DELETE FROM selectors WHERE object_seq IN ("+placeholders(len(seqs))+")", seqs...)
-	return err
+	if _, err := tx.ExecContext(ctx, "DELETE FROM selectors WHERE object_seq IN ("+placeholders(len(seqs))+")", seqs...); err != nil {
+		return err
+	}
+	return unstand(ctx, tx, seqs, id)
 }
 
 // Alerts returns p's organisation's alerts, rendered for p.

@@ -62,6 +62,7 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 	}
 	w.corr = newCorrelator(ctx, tx, micros(requested), s.region(), s.corr)
 	w.corr.off = s.noCorrelation
+	w.corr.cid, w.corr.st = cid, newStandingState(s.standing)
 	audit := s.auditor(tx, p)
 
 	res := &store.AddResult{Requested: requested}
@@ -127,7 +128,7 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 			if err := w.push(facts, d.seq, subject, micros(requested)); err != nil {
 				return nil, err
 			}
-			if err := w.corr.index(d.obj, d.seq, owner); err != nil {
+			if err := w.corr.index(d.obj, d.seq, owner, d.added); err != nil {
 				return nil, err
 			}
 			continue
@@ -143,6 +144,11 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 				return nil, err
 			}
 		}
+	}
+	// Observations referencing objects later in the batch, and indicators
+	// that began to stand, are evaluated now that the whole batch is stored.
+	if err := w.corr.finish(); err != nil {
+		return nil, err
 	}
 	if req.OnProgress != nil && res.Total%1000 != 0 {
 		req.OnProgress(res.Total)
@@ -239,14 +245,14 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 		if err := w.push(facts, seq, subject, dateAdded); err != nil {
 			return outcome{}, err
 		}
-		if err := w.corr.index(o, seq, owner); err != nil {
+		if err := w.corr.index(o, seq, owner, dateAdded); err != nil {
 			return outcome{}, err
 		}
 	}
 	key := o.ID + "|" + o.Version()
 	if added && len(unknown) > 0 {
 		w.deferredAt[key] = len(w.deferred)
-		w.deferred = append(w.deferred, deferred{seq: seq, id: o.ID, version: versionText(o, stored), refs: refs, obj: o})
+		w.deferred = append(w.deferred, deferred{seq: seq, id: o.ID, version: versionText(o, stored), refs: refs, obj: o, added: stored})
 	}
 	if i, pending := w.deferredAt[key]; pending && !added {
 		// The same object again, matching a row that may yet be refused:
@@ -544,7 +550,7 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 	if _, err := tx.ExecContext(ctx, "DELETE FROM objects WHERE seq IN ("+placeholders(len(seqs))+")", seqs...); err != nil {
 		return 0, err
 	}
-	if err := unindex(ctx, tx, seqs); err != nil {
+	if err := unindex(ctx, tx, seqs, q.IDs[0]); err != nil {
 		return 0, err
 	}
 	if err := recomputeEnds(ctx, tx, cid, q.IDs[0]); err != nil {

@@ -189,6 +189,7 @@ CREATE TABLE peer_state (
 `,
 	// 3: correlation: the inverted index of selectors (one row per normal
 	// value per object version; pairs are found when read, never stored),
+	// the standing patterns evaluated against every new observation,
 	// warning lists, and alerts (one per organisation and selector, merged).
 	`
 CREATE TABLE selectors (
@@ -216,6 +217,24 @@ CREATE TABLE ip_prefixes (
 	bits INTEGER NOT NULL,
 	PRIMARY KEY (kind, bits)
 ) STRICT, WITHOUT ROWID;
+
+-- Indicator patterns the index of equalities cannot serve (LIKE, MATCHES,
+-- ISSUBSET, orders, negations, properties that are not selectors): every
+-- new observation is evaluated against them (correlate.StandingPattern).
+-- One row per indicator version; only the last version of an id in its
+-- collection stands (objects.is_last), so that a new version, revoked or
+-- not, replaces the old one, and deleting it brings the old one back.
+-- Processes cache the parsed patterns and reload them when
+-- standing_generation changes.
+CREATE TABLE standing_patterns (
+	object_seq  INTEGER PRIMARY KEY,   -- objects.seq of the indicator version
+	id_key      INTEGER NOT NULL,      -- idKey(indicator id): its other versions change what stands
+	owner       TEXT NOT NULL,         -- the indicator's owner
+	pattern     TEXT NOT NULL,
+	types       TEXT NOT NULL,         -- the object types its comparisons name, sorted, comma-separated
+	valid_until INTEGER NOT NULL       -- microseconds since the epoch; 0 when open-ended
+) STRICT;
+CREATE INDEX standing_patterns_id ON standing_patterns (id_key);
 
 -- Values too common to mean anything (MISP warning lists and the like).
 CREATE TABLE warning_values (
@@ -267,5 +286,6 @@ CREATE TABLE disclosure_requests (
 ) STRICT;
 
 INSERT INTO settings (name, value) VALUES ('alerts_revision', '0');
+INSERT INTO settings (name, value) VALUES ('standing_generation', '0');
 `,
 }

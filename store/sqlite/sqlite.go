@@ -47,6 +47,8 @@ type Store struct {
 	// corr are the correlation statements, prepared on the write connection.
 	corr          *corrStatements
 	noCorrelation bool
+	// standing caches the parsed standing patterns (standing.go).
+	standing *standingCache
 }
 
 // OnAdd adds a function called after every committed AddObjects that stored
@@ -108,7 +110,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		}
 		return "file:" + path + "?" + q.Encode()
 	}
-	s := &Store{path: path, now: time.Now, classes: newClassCache()}
+	s := &Store{path: path, now: time.Now, classes: newClassCache(), standing: newStandingCache()}
 	for _, o := range opts {
 		o(s)
 	}

@@ -37,7 +37,8 @@ type deferred struct {
 	id, version string
 	refs        []string
 	obj         *stix.Object
-	copies      int // later copies of the same object in the batch, counted Unchanged meanwhile
+	added       int64 // its date_added
+	copies      int   // later copies of the same object in the batch, counted Unchanged meanwhile
 }
 
 // field names the property through which the object references ref.
