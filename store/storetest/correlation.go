@@ -315,3 +315,253 @@ var correlationTests = []test{
 		}
 	}},
 }
+
+// Standing patterns: an indicator whose pattern asks for more than exact
+// values (LIKE, MATCHES, ISSUBSET, orders, properties that are not
+// selectors) is evaluated against every observation written, and every
+// observable stored before it, and alerts as an index match does.
+
+// patternIndicator is an indicator looking for pattern, valid from the
+// epoch.
+func patternIndicator(t tb, pattern string) *stix.Object {
+	t.Helper()
+	return with(t, indicator(t, newID("indicator"), 0, 0), "pattern", pattern)
+}
+
+func urlSCO(t tb, value string) *stix.Object {
+	t.Helper()
+	return object(t, props{"type": "url", "spec_version": "2.1", "id": newID("url"), "value": value})
+}
+
+// fileSCO is a file with a SHA-256 digest (its selector), a name and a size.
+func fileSCO(t tb, digest, name string, size int) *stix.Object {
+	t.Helper()
+	return object(t, props{"type": "file", "spec_version": "2.1", "id": newID("file"),
+		"hashes": props{"SHA-256": digest}, "name": name, "size": size})
+}
+
+// observedData reports objs seen n times between first and last.
+func observedData(t tb, first, last string, n int, objs ...*stix.Object) *stix.Object {
+	t.Helper()
+	var refs []string
+	for _, o := range objs {
+		refs = append(refs, o.ID)
+	}
+	return object(t, props{"type": "observed-data", "spec_version": "2.1", "id": newID("observed-data"),
+		"created": stamp(0), "modified": stamp(0), "first_observed": first, "last_observed": last,
+		"number_observed": n, "object_refs": refs})
+}
+
+// holds reports whether a holder (or a list of one's own) links object o,
+// and from which source.
+func linked(hs []store.Holding, o *stix.Object) (string, bool) {
+	for _, h := range hs {
+		if h.ObjectID == o.ID {
+			return h.Source, true
+		}
+	}
+	return "", false
+}
+
+const (
+	sha256Invoice = "6a3f1ca5d2e2c4a1b0f9e8d7c6b5a4938271605f4e3d2c1b0a99887766554433"
+	sha256Other   = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+	sha256Old     = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+)
+
+var standingTests = []test{
+	{"an indicator whose pattern the index cannot serve alerts both organisations when another writes a matching observable, each alert linking the other's record", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		ind := patternIndicator(t, "[url:value LIKE '%.evil.example/%']")
+		f.add(t, f.alice, coll, ind)
+		const hit, miss = "http://www.evil.example/pay", "http://www.evil.example.org/pay"
+		seen := urlSCO(t, hit)
+		f.add(t, f.bob, coll, seen, urlSCO(t, miss))
+
+		a := f.alertFor(t, f.alice, "url", hit)
+		if a == nil {
+			t.Fatalf("A's indicator %s matched B's %s, but A has no alert", "[url:value LIKE '%.evil.example/%']", hit)
+		}
+		if src, ok := linked(a.Mine, ind); !ok || src != "pattern" {
+			t.Errorf("A's alert must list A's indicator as its own, looking for the value (source pattern): %+v", a.Mine)
+		}
+		if h := holder(a, f.orgB.ID); h == nil || h.Hidden {
+			t.Errorf("A's alert must link B's url, which A may see: %+v", h)
+		} else if src, ok := linked(h.Objects, seen); !ok || src != "object" {
+			t.Errorf("A's alert must link B's url as the object holding the value: %+v", h.Objects)
+		}
+		b := f.alertFor(t, f.bob, "url", hit)
+		if b == nil {
+			t.Fatalf("B wrote the observable A's indicator matches, but B has no alert")
+		}
+		if h := holder(b, f.orgA.ID); h == nil {
+			t.Errorf("B's alert must name A: %+v", b)
+		} else if src, ok := linked(h.Objects, ind); !ok || src != "pattern" {
+			t.Errorf("B's alert must link A's indicator as looking for the value: %+v", h.Objects)
+		}
+		for _, p := range []*liaison.Principal{f.alice, f.bob} {
+			if f.alertFor(t, p, "url", miss) != nil {
+				t.Errorf("%s has an alert for %s, which the pattern does not match", p.UserName, miss)
+			}
+		}
+
+		// One B keeps to itself is matched too, and only named to A.
+		mine := f.collection(t, []*liaison.Organisation{f.orgB}, []*liaison.Organisation{f.orgB})
+		const secret = "https://cdn.evil.example/drop.js"
+		f.add(t, f.bob, mine, urlSCO(t, secret))
+		a = f.alertFor(t, f.alice, "url", secret)
+		if a == nil {
+			t.Fatalf("a match with an observable A may not see raised no alert for A")
+		}
+		if h := holder(a, f.orgB.ID); h == nil || !h.Hidden || len(h.Objects) != 0 {
+			t.Errorf("A's alert must only name B, linking nothing it may not see: %+v", h)
+		}
+	}},
+	{"an indicator finds matching observables stored before it, whatever the order of arrival", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		const hit = "http://login.evil.example/reset"
+		seen := urlSCO(t, hit)
+		f.add(t, f.bob, coll, seen, urlSCO(t, "http://example.com/evil"))
+		ind := patternIndicator(t, "[url:value LIKE '%.evil.example/%']")
+		f.add(t, f.alice, coll, ind)
+		a, b := f.alertFor(t, f.alice, "url", hit), f.alertFor(t, f.bob, "url", hit)
+		if a == nil || b == nil {
+			t.Fatalf("an indicator written after the observable it matches must alert both: A %v, B %v", a, b)
+		}
+		if h := holder(b, f.orgA.ID); h == nil || !slices.Equal(holdingIDs(h.Objects), []string{ind.ID}) {
+			t.Errorf("B's alert must link A's indicator: %+v", h)
+		}
+		if f.alertFor(t, f.bob, "url", "http://example.com/evil") != nil {
+			t.Errorf("a url the pattern does not match raised an alert")
+		}
+	}},
+	{"an ISSUBSET pattern matches the addresses inside its network", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		f.add(t, f.alice, coll, patternIndicator(t, "[ipv4-addr:value ISSUBSET '198.51.100.0/24']"))
+		f.add(t, f.bob, coll, ipv4(t, "198.51.100.23"), ipv4(t, "203.0.113.9"))
+		if f.alertFor(t, f.alice, "ipv4", "198.51.100.23") == nil || f.alertFor(t, f.bob, "ipv4", "198.51.100.23") == nil {
+			t.Errorf("198.51.100.23 is in 198.51.100.0/24: both organisations must be alerted")
+		}
+		if f.alertFor(t, f.bob, "ipv4", "203.0.113.9") != nil {
+			t.Errorf("203.0.113.9 is not in 198.51.100.0/24, yet raised an alert")
+		}
+	}},
+	{"an observed-data object is one observation: its times and the objects it references are matched together", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		// Only an observation in January 2024 can match: the files alone,
+		// seen when they are added, cannot.
+		f.add(t, f.alice, coll, patternIndicator(t,
+			`[file:size > 1000000 AND file:name MATCHES '^inv.*\\.exe$'] START t'2024-01-01T00:00:00Z' STOP t'2024-02-01T00:00:00Z'`))
+		invoice := fileSCO(t, sha256Invoice, "invoice-0042.exe", 2_500_000)
+		small := fileSCO(t, sha256Other, "invoice-0043.exe", 12_000)
+		// The observed-data comes before the objects it references.
+		f.add(t, f.bob, coll,
+			observedData(t, "2024-01-10T08:00:00Z", "2024-01-10T09:00:00Z", 1, invoice),
+			observedData(t, "2024-01-11T08:00:00Z", "2024-01-11T09:00:00Z", 1, small),
+			invoice, small)
+		if f.alertFor(t, f.alice, "sha256", sha256Invoice) == nil || f.alertFor(t, f.bob, "sha256", sha256Invoice) == nil {
+			t.Errorf("the observed-data of a large invoice*.exe in January matches: both organisations must be alerted")
+		}
+		if f.alertFor(t, f.alice, "sha256", sha256Other) != nil {
+			t.Errorf("a file of 12,000 bytes matched file:size > 1000000")
+		}
+		// Seen outside the window: no match.
+		late := fileSCO(t, sha256Old, "invoice-0044.exe", 3_000_000)
+		f.add(t, f.bob, coll, late, observedData(t, "2024-03-10T08:00:00Z", "2024-03-10T09:00:00Z", 1, late))
+		if f.alertFor(t, f.alice, "sha256", sha256Old) != nil {
+			t.Errorf("an observation in March matched a pattern for January")
+		}
+		// The deprecated objects dictionary is an observation too.
+		const embedded = "1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef"
+		f.add(t, f.bob, coll, object(t, props{"type": "observed-data", "spec_version": "2.1", "id": newID("observed-data"),
+			"created": stamp(0), "modified": stamp(0), "first_observed": "2024-01-20T08:00:00Z", "last_observed": "2024-01-20T08:00:00Z",
+			"number_observed": 1, "objects": props{"0": props{"type": "file", "name": "invoice-7.exe", "size": 1_500_000,
+				"hashes": props{"SHA-256": embedded}}}}))
+		if f.alertFor(t, f.alice, "sha256", embedded) == nil {
+			t.Errorf("an observed-data object's objects dictionary matched nothing")
+		}
+	}},
+	{"a deleted indicator stops matching", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		ind := patternIndicator(t, "[domain-name:value LIKE '%.evil.example']")
+		f.add(t, f.alice, coll, ind)
+		q := f.query(coll)
+		q.IDs, q.Versions.All = []string{ind.ID}, true
+		_, err := f.s.DeleteObject(f.ctx, f.alice, q)
+		must(t, err, "DeleteObject")
+		f.add(t, f.bob, coll, domain(t, "www.evil.example"))
+		if a := f.alertFor(t, f.bob, "domain", "www.evil.example"); a != nil {
+			t.Errorf("a deleted indicator matched: %+v", a)
+		}
+	}},
+	{"a revoked indicator never matches, nor does a version a later one replaced", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		revoked := with(t, patternIndicator(t, "[domain-name:value LIKE '%.evil.example']"), "revoked", true)
+		f.add(t, f.alice, coll, revoked)
+		f.add(t, f.bob, coll, domain(t, "a.evil.example"))
+		if a := f.alertFor(t, f.bob, "domain", "a.evil.example"); a != nil {
+			t.Errorf("a revoked indicator matched: %+v", a)
+		}
+		// Version 1 stands until version 2 revokes it.
+		v1 := with(t, indicator(t, newID("indicator"), 0, 0), "pattern", "[domain-name:value LIKE '%.bad.example']")
+		f.add(t, f.alice, coll, v1)
+		f.add(t, f.bob, coll, domain(t, "a.bad.example"))
+		if f.alertFor(t, f.bob, "domain", "a.bad.example") == nil {
+			t.Fatalf("version 1 of the indicator did not match")
+		}
+		v2 := with(t, with(t, indicator(t, v1.ID, 0, 10), "pattern", "[domain-name:value LIKE '%.bad.example']"), "revoked", true)
+		f.add(t, f.alice, coll, v2)
+		f.add(t, f.bob, coll, domain(t, "b.bad.example"))
+		if a := f.alertFor(t, f.bob, "domain", "b.bad.example"); a != nil {
+			t.Errorf("an indicator whose last version is revoked matched: %+v", a)
+		}
+		// Deleting the revocation makes version 1 the last again.
+		q := f.query(coll)
+		q.IDs, q.Versions.At = []string{v1.ID}, []string{key(10)}
+		n, err := f.s.DeleteObject(f.ctx, f.alice, q)
+		must(t, err, "DeleteObject version 2")
+		if n != 1 {
+			t.Fatalf("deleted %d versions, want version 2 only", n)
+		}
+		f.add(t, f.bob, coll, domain(t, "c.bad.example"))
+		if f.alertFor(t, f.bob, "domain", "c.bad.example") == nil {
+			t.Errorf("version 1, the last again once version 2 was deleted, did not match")
+		}
+	}},
+	{"an indicator past its valid_until does not match", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		f.add(t, f.alice, coll, with(t, patternIndicator(t, "[domain-name:value LIKE '%.old.example']"), "valid_until", stamp(60)))
+		f.add(t, f.bob, coll, domain(t, "c2.old.example"))
+		if a := f.alertFor(t, f.bob, "domain", "c2.old.example"); a != nil {
+			t.Errorf("an expired indicator matched: %+v", a)
+		}
+	}},
+	{"a pattern the evaluator cannot run is stored and matches nothing; an organisation matching only its own indicator is not alerted", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		backref := patternIndicator(t, `[url:value MATCHES '(evil)\\1']`)
+		res := f.add(t, f.alice, coll, backref)
+		if res.Added != 1 {
+			t.Fatalf("an indicator with a backreference in MATCHES is valid STIX and must be stored: %+v", res)
+		}
+		f.add(t, f.bob, coll, urlSCO(t, "http://evilevil.example/"))
+		if a := f.alertFor(t, f.bob, "url", "http://evilevil.example/"); a != nil {
+			t.Errorf("a pattern that cannot be run matched: %+v", a)
+		}
+		f.add(t, f.alice, coll, patternIndicator(t, "[url:value LIKE '%/own/%']"))
+		f.add(t, f.alice2, coll, urlSCO(t, "http://example.com/own/1"))
+		if a := f.alertFor(t, f.alice, "url", "http://example.com/own/1"); a != nil {
+			t.Errorf("an organisation matching its own indicator was alerted: %+v", a)
+		}
+	}},
+	{"a value on a warning list raises no alert from a standing pattern", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		const common = "http://update.evil.example/"
+		_, err := f.s.AddWarningValues(f.ctx, f.admin, "common", []store.SelectorValue{{Kind: "url", Value: common}})
+		must(t, err, "AddWarningValues")
+		f.add(t, f.alice, coll, patternIndicator(t, "[url:value LIKE '%.evil.example/%']"))
+		f.add(t, f.bob, coll, urlSCO(t, common))
+		if a := f.alertFor(t, f.alice, "url", common); a != nil {
+			t.Errorf("a warning-listed value raised an alert: %+v", a)
+		}
+	}},
+}

@@ -24,6 +24,20 @@ var alertBugs = []string{
 	"alert-names-no-hidden", // a holder whose records are all hidden is left out of the alert
 	"alert-links-hidden",    // a holder's hidden records are linked like visible ones
 	"alert-warned-ignored",  // warning lists suppress nothing
+
+	// Standing patterns.
+	"standing-ignored",           // patterns the index cannot serve never match
+	"standing-forward-only",      // a new standing indicator is not evaluated against what was stored before it
+	"standing-no-holder",         // a matching indicator is not shown as holding the value
+	"standing-matches-type",      // any observable of a type the pattern names matches
+	"standing-deleted",           // a deleted indicator goes on matching
+	"standing-revoked",           // a revoked indicator matches
+	"standing-old-versions",      // every version of an indicator stands, not only the last
+	"standing-expired",           // valid_until is ignored
+	"standing-lone-objects",      // observed-data is not an observation: only SCOs are, each alone
+	"standing-self-alert",        // an organisation matching only its own indicator is alerted
+	"standing-warned-ignored",    // warning lists do not suppress standing matches
+	"standing-unsupported-fails", // a pattern the evaluator cannot run refuses the indicator
 }
 
 type refAlert struct {
@@ -316,4 +330,159 @@ func (r *reference) inWarnedNetwork(s correlate.Selector) bool {
 		}
 	}
 	return false
+}
+
+// stand evaluates the standing patterns for a batch just stored: every
+// observation written against every indicator standing, and every
+// indicator that stands against every observable stored. The reference
+// has no cap and no order: it is what the store approximates.
+func (r *reference) stand(stage []*staged) {
+	if r.bug == "standing-ignored" {
+		return
+	}
+	now := time.Now().UTC()
+	fired := map[[2]string]bool{} // indicator item id|version, selector
+	written := map[*refItem]bool{}
+	for _, s := range stage {
+		written[s.it] = true
+		if s.it.Type == "indicator" {
+			r.indicators = append(r.indicators, s.it)
+		}
+	}
+	standing := r.standing(now)
+	bumped := false
+	match := func(ind *refItem, st *correlate.Standing, obs *refItem, ob *correlate.Observed) {
+		if r.bug == "standing-matches-type" {
+			if !ob.Meets(st) {
+				return
+			}
+		} else if ok, err := ob.Match(st); err != nil || !ok {
+			return
+		}
+		sel, _, ok := ob.Key(st, correlate.Options{DefaultRegion: r.region(obs.owner)})
+		if !ok {
+			return
+		}
+		k := [2]string{ind.ID + "|" + ind.Version, sel.String()}
+		if fired[k] {
+			return
+		}
+		fired[k] = true
+		x := correlate.Indexed{Selector: sel, Source: correlate.SourcePattern}
+		if r.bug != "standing-no-holder" && !slices.Contains(ind.selectors, x) {
+			ind.selectors = append(ind.selectors, x)
+		}
+		sv := store.SelectorValue{Kind: string(sel.Kind), Value: sel.Value}
+		if obs.owner == ind.owner && r.bug != "standing-self-alert" {
+			return
+		}
+		if (r.warned[sv] || r.inWarnedNetwork(sel)) && r.bug != "standing-warned-ignored" {
+			return
+		}
+		total := 0
+		for _, h := range r.holdersOf(sv) {
+			if h != obs {
+				total++
+			}
+		}
+		if !bumped {
+			r.revision++
+			bumped = true
+		}
+		for _, org := range []string{obs.owner, ind.owner} {
+			r.raise(org, sv, now, total > store.NoiseThreshold)
+		}
+	}
+	// Every observation written, against every indicator standing.
+	for _, s := range stage {
+		ob := r.observe(s.it)
+		if ob == nil {
+			continue
+		}
+		for ind, st := range standing {
+			if ob.Meets(st) {
+				match(ind, st, s.it, ob)
+			}
+		}
+	}
+	// Every indicator that began to stand, against every observable stored.
+	if r.bug == "standing-forward-only" {
+		return
+	}
+	for ind, st := range standing {
+		if !written[ind] {
+			continue
+		}
+		for _, items := range r.items {
+			for _, it := range items {
+				if it.deleted || it.Type == "observed-data" {
+					continue
+				}
+				if ob := r.observe(it); ob != nil && ob.Meets(st) {
+					match(ind, st, it, ob)
+				}
+			}
+		}
+	}
+}
+
+// standing returns the indicators whose patterns stand at now: the last
+// version of each indicator in its collection, when correlate.StandingPattern
+// lets it stand.
+func (r *reference) standing(now time.Time) map[*refItem]*correlate.Standing {
+	out := map[*refItem]*correlate.Standing{}
+	for _, it := range r.indicators {
+		if it.deleted && r.bug != "standing-deleted" {
+			continue
+		}
+		if r.bug != "standing-old-versions" && r.newerIn(it.coll, it) {
+			continue
+		}
+		o := parseRaw(it.Raw)
+		if r.bug == "standing-revoked" {
+			o.Revoked = false
+		}
+		at := now
+		if r.bug == "standing-expired" {
+			at = time.Time{}
+		}
+		st, err := correlate.StandingPattern(o, at, correlate.Options{DefaultRegion: r.region(it.owner)})
+		if err == nil && st != nil {
+			if r.bug == "standing-expired" {
+				st.ValidUntil = time.Time{}
+			}
+			out[it] = st
+		}
+	}
+	return out
+}
+
+// newerIn reports whether a collection holds a newer version of the item's object.
+func (r *reference) newerIn(coll string, it *refItem) bool {
+	for _, o := range r.items[coll] {
+		if o.ID == it.ID && !o.deleted && o.Version > it.Version {
+			return true
+		}
+	}
+	return false
+}
+
+// observe makes the observation an item is: an SCO alone, when added, with
+// the objects it references; observed-data as it reports.
+func (r *reference) observe(it *refItem) *correlate.Observed {
+	lookup := func(id string) []byte {
+		for _, o := range r.items[it.coll] {
+			if o.ID == id && !o.deleted {
+				return o.Raw
+			}
+		}
+		return nil
+	}
+	switch {
+	case it.Type == "observed-data" && r.bug != "standing-lone-objects":
+		return correlate.ObserveData(it.Raw, lookup)
+	case parseRaw(it.Raw).Kind == stix.KindSCO:
+		return correlate.ObserveSCO(it.Raw, it.DateAdded, lookup)
+	}
+	return nil
 }

@@ -128,6 +128,7 @@ type reference struct {
 	outboxSeq int64
 
 	alertList   []*refAlert
+	indicators  []*refItem // every indicator version ever stored, for standing patterns
 	revision    int64
 	warned      map[store.SelectorValue]bool
 	disclosures []*store.DisclosureRequest
@@ -609,6 +610,12 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 				continue
 			}
 		}
+		if r.bug == "standing-unsupported-fails" {
+			if _, err := correlate.StandingPattern(o, time.Now(), correlate.Options{}); err != nil {
+				refuseObj(err.Error())
+				continue
+			}
+		}
 		var mark *policy.Marking
 		if o.Type == "marking-definition" {
 			m, err := policy.ParseMarking(o, facts.Ladder)
@@ -746,6 +753,7 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 	for _, s := range stage {
 		r.correlate(s.it, s.obj)
 	}
+	r.stand(stage)
 	r.record(entries...)
 	if req.StatusID != "" {
 		r.statuses[req.APIRoot+"/"+req.StatusID] = &store.Status{ID: req.StatusID, APIRoot: req.APIRoot, OrgID: p.OrgID, Status: "complete",

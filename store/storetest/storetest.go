@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Concurrency", concurrencyTests},
 		{"Federation", federationTests},
 		{"Correlation", correlationTests},
+		{"StandingPatterns", standingTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
