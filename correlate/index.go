@@ -22,17 +22,17 @@ type Indexed struct {
 }
 
 // Index returns what a correlation index holds for an object: its own
-// selectors (Extract) and, for an indicator in the STIX pattern language,
-// the values its pattern compares for equality (ExtractPattern), once each.
-// Values that fail their check are left out: the object is stored, the
-// value is not indexed.
+// selectors (Extract) and, for an indicator in the STIX pattern language
+// that is not revoked, the values its pattern compares for equality
+// (ExtractPattern), once each. Values that fail their check are left out:
+// the object is stored, the value is not indexed.
 func Index(o *stix.Object, opt Options) []Indexed {
 	var out []Indexed
 	sels, _ := Extract(o, opt)
 	for _, s := range sels {
 		out = append(out, Indexed{Selector: s, Source: SourceObject})
 	}
-	if o.Type == "indicator" && o.String("pattern_type") == "stix" {
+	if o.Type == "indicator" && o.String("pattern_type") == "stix" && !o.Revoked {
 		if p, err := pattern.Parse(o.String("pattern")); err == nil {
 			var eqs []PatternEquality
 			for _, e := range pattern.Equalities(p) {

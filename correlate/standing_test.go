@@ -237,3 +237,13 @@ func TestObservationsRefuseWhatTheyCannotRead(t *testing.T) {
 		t.Errorf("observed-data must hold the cyber-observables it references, and nothing else: %+v", od)
 	}
 }
+
+func TestARevokedIndicatorLooksForNothing(t *testing.T) {
+	const eq = "[ipv4-addr:value = '198.51.100.3']"
+	if got := Index(indicatorWith(t, eq, ""), Options{}); len(got) != 1 || got[0].Selector.String() != "ipv4:198.51.100.3" || got[0].Source != SourcePattern {
+		t.Errorf("an indicator's equality is indexed as what it looks for: %+v", got)
+	}
+	if got := Index(indicatorWith(t, eq, `,"revoked":true`), Options{}); len(got) != 0 {
+		t.Errorf("a revoked indicator is indexed: %+v", got)
+	}
+}

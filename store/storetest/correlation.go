@@ -352,7 +352,7 @@ func observedData(t tb, first, last string, n int, objs ...*stix.Object) *stix.O
 		"number_observed": n, "object_refs": refs})
 }
 
-// holds reports whether a holder (or a list of one's own) links object o,
+// linked reports whether a list of holdings links object o,
 // and from which source.
 func linked(hs []store.Holding, o *stix.Object) (string, bool) {
 	for _, h := range hs {
@@ -501,6 +501,12 @@ var standingTests = []test{
 		f.add(t, f.bob, coll, domain(t, "a.evil.example"))
 		if a := f.alertFor(t, f.bob, "domain", "a.evil.example"); a != nil {
 			t.Errorf("a revoked indicator matched: %+v", a)
+		}
+		// Nor does one the index serves.
+		f.add(t, f.alice, coll, with(t, patternIndicator(t, "[domain-name:value = 'b.evil.example']"), "revoked", true))
+		f.add(t, f.bob, coll, domain(t, "b.evil.example"))
+		if a := f.alertFor(t, f.bob, "domain", "b.evil.example"); a != nil {
+			t.Errorf("a revoked indicator's equality matched: %+v", a)
 		}
 		// Version 1 stands until version 2 revokes it.
 		v1 := with(t, indicator(t, newID("indicator"), 0, 0), "pattern", "[domain-name:value LIKE '%.bad.example']")
