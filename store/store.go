@@ -134,9 +134,10 @@ type Store interface {
 
 	// Alerts are the matches of selectors between organisations. The store
 	// finds them in the same transaction as each write (correlate.Extract,
-	// and the equalities of indicator patterns) and keeps one alert per
-	// organisation and selector, merged as matches recur. What an alert
-	// shows is decided when it is read, with policy: another organisation's
+	// the equalities of indicator patterns, and the patterns that ask for
+	// more, evaluated against each new observation: correlate.StandingPattern)
+	// and keeps one alert per organisation and selector, merged as matches
+	// recur. What an alert shows is decided when it is read, with policy: another organisation's
 	// object is linked only when p may read it; otherwise the alert names
 	// only the organisation (and p may ask it for disclosure).
 	Alerts(ctx context.Context, p *liaison.Principal, q AlertQuery) ([]Alert, error)
