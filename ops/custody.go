@@ -51,12 +51,12 @@ type Case struct {
 
 // Custodian is who holds custody of a subject from Since until Until.
 type Custodian struct {
-	Org     string    // the organisation
-	Team    string    // its team, as the handoff names it
-	Country string    // where the team holds custody (ISO 3166-1 alpha-2)
-	Since   time.Time // the accepting decision's time
-	Until   time.Time // zero while it holds custody
-	Handoff string    // the accepted handoff that gave it custody
+	Org     string    `json:"org_ref"`        // the organisation
+	Team    string    `json:"team"`           // its team, as the handoff names it
+	Country string    `json:"country"`        // where the team holds custody (ISO 3166-1 alpha-2)
+	Since   time.Time `json:"since"`          // the accepting decision's time
+	Until   time.Time `json:"until,omitzero"` // zero while it holds custody
+	Handoff string    `json:"handoff_ref"`    // the accepted handoff that gave it custody
 }
 
 // holds reports whether the custodian held custody at t.
@@ -66,13 +66,13 @@ func (c *Custodian) holds(t time.Time) bool {
 
 // HandoffStatus is what became of one handoff.
 type HandoffStatus struct {
-	Handoff  string
-	Subject  string
-	State    State
-	Proposed time.Time
-	Since    time.Time // when it reached State (for expired: the deadline, after which it is expired)
-	By       string    // the decision that accepted or rejected it, or the handoff that superseded it
-	Reason   string    // why it was refused, superseded or cancelled
+	Handoff  string    `json:"handoff_ref"`
+	Subject  string    `json:"subject_ref"`
+	State    State     `json:"state"`
+	Proposed time.Time `json:"proposed"`
+	Since    time.Time `json:"since"`            // when it reached State (for expired: the deadline, after which it is expired)
+	By       string    `json:"by_ref,omitempty"` // the decision that accepted or rejected it, or the handoff that superseded it
+	Reason   string    `json:"reason,omitempty"` // why it was refused, superseded or cancelled
 }
 
 // GapKind is a kind of coverage gap.
@@ -97,18 +97,18 @@ const (
 
 // Gap is a moment the operation's coverage failed.
 type Gap struct {
-	Subject   string
-	Time      time.Time
-	Kind      GapKind
-	Cause     string     // the handoff (expired, rejected), the sighting (sighted-…) or the operation (unassigned)
-	Custodian *Custodian // who held the subject then; nil when nobody did
-	Country   string     // where it was sighted (sighted-…), when the location says
+	Subject   string     `json:"subject_ref"`
+	Time      time.Time  `json:"time"`
+	Kind      GapKind    `json:"kind"`
+	Cause     string     `json:"cause_ref"`           // the handoff (expired, rejected), the sighting (sighted-…) or the operation (unassigned)
+	Custodian *Custodian `json:"custodian,omitempty"` // who held the subject then; nil when nobody did
+	Country   string     `json:"country,omitempty"`   // where it was sighted (sighted-…), when the location says
 }
 
 // Problem is an object Custody did not count, and why.
 type Problem struct {
-	Object string
-	Reason string
+	Object string `json:"object_ref"`
+	Reason string `json:"reason"`
 }
 
 func (p Problem) String() string { return p.Object + ": " + p.Reason }
@@ -116,15 +116,15 @@ func (p Problem) String() string { return p.Object + ": " + p.Reason }
 // Coverage is the custody of an operation's subjects as known at Now: who
 // held each one when, what became of every handoff, and the gaps.
 type Coverage struct {
-	Operation string
-	Now       time.Time
-	Opened    time.Time
-	Closed    time.Time                // zero while the operation is open (at Now)
-	Subjects  []string                 // the subjects and consignments followed, sorted
-	History   map[string][]Custodian   // per subject, in time order; intervals never overlap
-	Handoffs  map[string]HandoffStatus // by handoff id
-	Gaps      []Gap                    // in time order
-	Problems  []Problem                // ordered by object
+	Operation string                   `json:"operation_ref"`
+	Now       time.Time                `json:"now"`
+	Opened    time.Time                `json:"opened"`
+	Closed    time.Time                `json:"closed,omitzero"`    // zero while the operation is open (at Now)
+	Subjects  []string                 `json:"subject_refs"`       // the subjects and consignments followed, sorted
+	History   map[string][]Custodian   `json:"history"`            // per subject, in time order; intervals never overlap
+	Handoffs  map[string]HandoffStatus `json:"handoffs"`           // by handoff id
+	Gaps      []Gap                    `json:"gaps,omitempty"`     // in time order
+	Problems  []Problem                `json:"problems,omitempty"` // ordered by object
 }
 
 // At returns the custodian of a subject at time t, and false when nobody

@@ -196,6 +196,11 @@ func (f *fields) checkRef(field, s string, types []string) {
 
 // refs reads a non-empty list of distinct ids of objects of one of types.
 func (f *fields) refs(name string, required bool, types ...string) []string {
+	return f.refList(name, required, true, types)
+}
+
+// refList reads a non-empty list of ids, refusing repeats when distinct.
+func (f *fields) refList(name string, required, distinct bool, types []string) []string {
 	items := f.list(name, required)
 	var out []string
 	for i, raw := range items {
@@ -205,7 +210,7 @@ func (f *fields) refs(name string, required bool, types ...string) []string {
 			return nil
 		}
 		f.checkRef(indexed(name, i), s, types)
-		if slices.Contains(out, s) {
+		if distinct && slices.Contains(out, s) {
 			f.fail(indexed(name, i), "repeats %s", s)
 		}
 		out = append(out, s)

@@ -12,33 +12,34 @@ import (
 // Timeline is the route of a subject or consignment: its sightings in time
 // order, and the legs between those that have coordinates.
 type Timeline struct {
-	Subject string
-	Stops   []Stop
-	Legs    []RouteLeg
+	Subject string     `json:"subject_ref"`
+	Stops   []Stop     `json:"stops"`
+	Legs    []RouteLeg `json:"legs"`
 }
 
 // Stop is one sighting on a route.
 type Stop struct {
-	Sighting    string
-	Seen        time.Time // Sighting.Seen: first_seen, else last_seen, else created
-	LastSeen    time.Time
-	Location    string // the location's id; "" when none of where_sighted_refs is known
-	Place       string // Location.Place
-	Country     string
-	Point       *Point     // nil when the location has no coordinates: on the timeline, not on the map
-	Custodian   *Custodian // who held the subject then; nil when nobody did or custody is not known
-	ReportedBy  string     // the sighting's creator
-	SightedBy   []string   // the identities among where_sighted_refs
-	Description string
-	Report      *Report
+	Sighting    string     `json:"sighting_ref"`
+	Seen        time.Time  `json:"seen"` // Sighting.Seen: first_seen, else last_seen, else created
+	LastSeen    time.Time  `json:"last_seen,omitzero"`
+	Location    string     `json:"location_ref,omitempty"` // "" when none of where_sighted_refs is known
+	Place       string     `json:"place,omitempty"`        // Location.Place
+	Country     string     `json:"country,omitempty"`
+	Point       *Point     `json:"point,omitempty"`           // nil when the location has no coordinates: on the timeline, not on the map
+	Custodian   *Custodian `json:"custodian,omitempty"`       // who held the subject then; nil when nobody did or custody is not known
+	ReportedBy  string     `json:"reported_by_ref,omitempty"` // the sighting's creator
+	SightedBy   []string   `json:"sighted_by_refs,omitempty"` // the identities among where_sighted_refs
+	Description string     `json:"description,omitempty"`
+	Report      *Report    `json:"report,omitempty"`
 }
 
 // RouteLeg is the way between two consecutive stops with coordinates.
 type RouteLeg struct {
-	From, To int // indexes into Stops
+	From int `json:"from"` // indexes into Stops
+	To   int `json:"to"`
 	// Custodians are the organisations that held the subject between the
 	// two sightings, in order: the first held it at departure.
-	Custodians []string
+	Custodians []string `json:"custodian_refs,omitempty"`
 }
 
 // Route puts the sightings of a subject or consignment in time order (ties

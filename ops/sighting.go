@@ -28,12 +28,12 @@ type Sighting struct {
 
 // Report is the content of the sighting-report extension.
 type Report struct {
-	Route         string   // the way the subject went
-	Companions    []string // people with the subject, as described
-	CompanionRefs []string // people with the subject, as identities
-	VehicleRef    string   // the vehicle observable the subject used
-	Carried       []string // what the subject carried
-	Notes         string
+	Route         string   `json:"route,omitempty"`          // the way the subject went
+	Companions    []string `json:"companions,omitempty"`     // people with the subject, as described
+	CompanionRefs []string `json:"companion_refs,omitempty"` // people with the subject, as identities
+	VehicleRef    string   `json:"vehicle_ref,omitempty"`    // the vehicle observable the subject used
+	Carried       []string `json:"carried,omitempty"`        // what the subject carried
+	Notes         string   `json:"notes,omitempty"`
 }
 
 // Seen is when the sighting happened: first_seen, else last_seen, else the
@@ -59,7 +59,8 @@ func ParseSighting(o *stix.Object) (*Sighting, error) {
 	f := top(o)
 	s := &Sighting{Common: readCommon(o)}
 	s.SightingOfRef = f.ref("sighting_of_ref", true)
-	s.WhereSightedRefs = f.refs("where_sighted_refs", false, "identity", "location")
+	// STIX allows repeats here; refusing them would drop a valid sighting.
+	s.WhereSightedRefs = f.refList("where_sighted_refs", false, false, []string{"identity", "location"})
 	s.FirstSeen = f.time("first_seen", false)
 	s.LastSeen = f.time("last_seen", false)
 	if raw := f.raw("description", false); raw != nil {
@@ -153,7 +154,8 @@ type Location struct {
 
 // Point is a position on the WGS 84 ellipsoid, in decimal degrees.
 type Point struct {
-	Latitude, Longitude float64
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
 }
 
 // ParseLocation reads a STIX location (stix.Parse has checked it). A
