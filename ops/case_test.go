@@ -74,7 +74,7 @@ var (
 		Status:      OperationOpen,
 		LeadRef:     ru,
 		MemberRefs:  []string{ru, gb, us},
-		SubjectRefs: []string{dealer, crateID},
+		SubjectRefs: []string{dealer}, // the crate is followed as a consignment of the operation
 		Opened:      ts("2003-06-02T08:00:00.000Z"),
 	}
 	// caseClosed is the operation's last version: the arrest closes it.
@@ -118,9 +118,9 @@ var (
 			ToRef: ru, ToTeam: "Surveillance, St Petersburg", ToCountry: "RU",
 			Proposed: ts("2003-06-02T08:05:00.000Z"), Deadline: ts("2003-06-02T12:00:00.000Z"),
 			Reason: "Lorin lives in St Petersburg."},
-		{Common: common(crateToPort, ru, "2003-06-02T08:10:00.000Z"), OperationRef: operationID, SubjectRef: crateID,
+		{Common: common(crateToPort, ru, "2003-07-15T13:00:00.000Z"), OperationRef: operationID, SubjectRef: crateID,
 			ToRef: us, ToTeam: "Port of Baltimore", ToCountry: "US",
-			Proposed: ts("2003-06-02T08:10:00.000Z"), Deadline: ts("2003-06-09T08:10:00.000Z"),
+			Proposed: ts("2003-07-15T13:00:00.000Z"), Deadline: ts("2003-07-17T13:00:00.000Z"),
 			Reason: "The crate is to be shipped to Baltimore."},
 		{Common: common(toLondon, ru, "2003-07-28T09:00:00.000Z"), OperationRef: operationID, SubjectRef: dealer,
 			FromRef: ru, FromTeam: "Surveillance, St Petersburg", ToRef: gb, ToTeam: "A4 surveillance, London", ToCountry: "GB",
@@ -139,8 +139,8 @@ var (
 	caseDecisions = []Decision{
 		{Common: common(acceptStPetersburg, ru, "2003-06-02T08:20:00.000Z"), HandoffRef: toStPetersburg,
 			Decision: Accepted, Decided: ts("2003-06-02T08:20:00.000Z")},
-		{Common: common(acceptCrate, us, "2003-06-03T14:00:00.000Z"), HandoffRef: crateToPort,
-			Decision: Accepted, Decided: ts("2003-06-03T14:00:00.000Z")},
+		{Common: common(acceptCrate, us, "2003-07-16T09:00:00.000Z"), HandoffRef: crateToPort,
+			Decision: Accepted, Decided: ts("2003-07-16T09:00:00.000Z")},
 		{Common: common(acceptLondon, gb, "2003-07-28T16:00:00.000Z"), HandoffRef: toLondon,
 			Decision: Accepted, Decided: ts("2003-07-28T16:00:00.000Z"), Reason: "A4 meets him at Heathrow."},
 		{Common: common(acceptFlight, us, "2003-08-12T07:30:00.000Z"), HandoffRef: toFlight,

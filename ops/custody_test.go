@@ -526,7 +526,7 @@ func TestTheCaseIsCoveredFromStPetersburgToNewYork(t *testing.T) {
 		{dealer, "2003-08-12T08:45:00.000Z", held{us, "Undercover officer, flight BA175", "GB"}},
 		{dealer, "2003-08-12T17:20:00.000Z", held{us, "New York field office surveillance", "US"}},
 		{dealer, "2003-08-12T22:00:00.000Z", held{}},
-		{crateID, "2003-06-03T13:59:59.000Z", held{}},
+		{crateID, "2003-07-16T08:59:59.000Z", held{}},
 		{crateID, "2003-08-12T21:59:59.000Z", held{us, "Port of Baltimore", "US"}},
 	}
 	for _, tc := range cases {
