@@ -39,7 +39,8 @@ func (s *Store) region() string { return s.defaultRegion }
 // connection: parsing them anew for each value costs more than running them.
 type corrStatements struct {
 	insert, warnValue, warnRange, exact, inside, netsAt, prefixes, addPrefix *sql.Stmt
-	holds, lookup                                                            *sql.Stmt // standing patterns
+	// standing patterns
+	holds, lookup, isLast, otherStanding, addStanding, stored *sql.Stmt
 }
 
 // The conditions on selectors rows matching a new selector: the same value;
@@ -138,6 +139,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		addPrefix: prep("INSERT OR IGNORE INTO ip_prefixes (kind, bits) VALUES (?, ?)"),
 		holds:     prep("SELECT 1 FROM selectors WHERE key = ? AND kind = ? AND value = ? AND object_seq = ? LIMIT 1"),
 		lookup:    prep("SELECT raw FROM objects WHERE cid = ? AND id_key = ? AND id = ? ORDER BY is_last DESC, seq DESC LIMIT 1"),
+		isLast:    prep("SELECT is_last FROM objects WHERE seq = ?"),
+		otherStanding: prep(`SELECT 1 FROM standing_patterns sp JOIN objects o ON o.seq = sp.object_seq
+WHERE sp.id_key = ? AND sp.object_seq != ? AND o.cid = ? LIMIT 1`),
+		addStanding: prep(`INSERT INTO standing_patterns (object_seq, id_key, owner, pattern, types, valid_until)
+VALUES (?, ?, ?, ?, ?, ?)`),
+		stored: prep("SELECT cid, type, owner, date_added, raw FROM objects WHERE seq = ?"),
 	}
 	if err != nil {
 		cs.close()
@@ -159,7 +166,8 @@ func (cs *corrStatements) statement(where string) *sql.Stmt {
 }
 
 func (cs *corrStatements) close() {
-	for _, st := range []*sql.Stmt{cs.insert, cs.warnValue, cs.warnRange, cs.exact, cs.inside, cs.netsAt, cs.prefixes, cs.addPrefix, cs.holds, cs.lookup} {
+	for _, st := range []*sql.Stmt{cs.insert, cs.warnValue, cs.warnRange, cs.exact, cs.inside, cs.netsAt, cs.prefixes, cs.addPrefix,
+		cs.holds, cs.lookup, cs.isLast, cs.otherStanding, cs.addStanding, cs.stored} {
 		if st != nil {
 			st.Close()
 		}
@@ -249,9 +257,10 @@ func prefixBounds(p netip.Prefix) (lo, hi []byte) {
 }
 
 // index stores the selectors of a new object version (added at the
-// instant added) and raises the alerts its values cause; then it does the
+// instant added; only when no other version of the object is in the
+// collection) and raises the alerts its values cause; then it does the
 // version's standing-pattern work.
-func (c *correlator) index(o *stix.Object, objectSeq int64, owner string, added int64) error {
+func (c *correlator) index(o *stix.Object, objectSeq int64, owner string, added int64, only bool) error {
 	if c.off {
 		return nil
 	}
@@ -295,7 +304,7 @@ func (c *correlator) index(o *stix.Object, objectSeq int64, owner string, added 
 	if c.st == nil {
 		return nil
 	}
-	return c.stand(o, objectSeq, owner, added, opt, indexed)
+	return c.stand(o, objectSeq, owner, added, only, opt, indexed)
 }
 
 // insertRow puts one selector of an object version into the index.

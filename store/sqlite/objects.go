@@ -128,7 +128,7 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 			if err := w.push(facts, d.seq, subject, micros(requested)); err != nil {
 				return nil, err
 			}
-			if err := w.corr.index(d.obj, d.seq, owner, d.added); err != nil {
+			if err := w.corr.index(d.obj, d.seq, owner, d.added, false); err != nil {
 				return nil, err
 			}
 			continue
@@ -245,7 +245,7 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 		if err := w.push(facts, seq, subject, dateAdded); err != nil {
 			return outcome{}, err
 		}
-		if err := w.corr.index(o, seq, owner, dateAdded); err != nil {
+		if err := w.corr.index(o, seq, owner, dateAdded, w.only); err != nil {
 			return outcome{}, err
 		}
 	}

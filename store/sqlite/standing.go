@@ -87,13 +87,45 @@ func (c *standingCache) current(ctx context.Context, q queryer) (*standingView, 
 	if c.view != nil && gen == c.generation {
 		return c.view, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT sp.object_seq, o.cid, o.id, sp.owner, sp.pattern, sp.valid_until
-FROM standing_patterns sp JOIN objects o ON o.seq = sp.object_seq WHERE o.is_last = 1`)
+	// A version's row never changes: those parsed before are reused, and
+	// only the new ones are read in full.
+	rows, err := q.QueryContext(ctx, `SELECT sp.object_seq FROM standing_patterns sp
+JOIN objects o ON o.seq = sp.object_seq WHERE o.is_last = 1`)
+	if err != nil {
+		return nil, err
+	}
+	var seqs []int64
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		seqs = append(seqs, seq)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	v := &standingView{bySeq: map[int64]*standingEntry{}, byType: map[string][]*standingEntry{}}
+	from := int64(-1) // the first version not parsed yet: new rows have the highest numbers
+	for _, seq := range seqs {
+		if c.view != nil && c.view.bySeq[seq] != nil {
+			v.add(c.view.bySeq[seq])
+		} else if from < 0 || seq < from {
+			from = seq
+		}
+	}
+	if from < 0 {
+		c.view, c.generation = v, gen
+		return v, nil
+	}
+	rows, err = q.QueryContext(ctx, `SELECT sp.object_seq, o.cid, o.id, sp.owner, sp.pattern, sp.valid_until
+FROM standing_patterns sp JOIN objects o ON o.seq = sp.object_seq WHERE o.is_last = 1 AND sp.object_seq >= ?`, from)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	v := &standingView{bySeq: map[int64]*standingEntry{}, byType: map[string][]*standingEntry{}}
 	for rows.Next() {
 		var e standingEntry
 		var text string
@@ -101,9 +133,7 @@ FROM standing_patterns sp JOIN objects o ON o.seq = sp.object_seq WHERE o.is_las
 		if err := rows.Scan(&e.seq, &e.cid, &e.id, &e.owner, &text, &until); err != nil {
 			return nil, err
 		}
-		// A version's row never changes: one parsed before is reused.
-		if c.view != nil && c.view.bySeq[e.seq] != nil {
-			v.add(c.view.bySeq[e.seq])
+		if v.bySeq[e.seq] != nil {
 			continue
 		}
 		s, err := correlate.ParseStanding(text, fromMicrosOrZero(until))
@@ -147,7 +177,7 @@ func versionKey(cid int64, id string) string { return strconv.FormatInt(cid, 10)
 // stand does the standing-pattern work of a new object version, after the
 // index has looked up its own selectors (indexed: their keys, warned ones
 // left out).
-func (c *correlator) stand(o *stix.Object, seq int64, owner string, added int64, opt correlate.Options, indexed []int64) error {
+func (c *correlator) stand(o *stix.Object, seq int64, owner string, added int64, only bool, opt correlate.Options, indexed []int64) error {
 	if o.Type != "indicator" && o.Type != "observed-data" && o.Kind != stix.KindSCO {
 		return nil
 	}
@@ -159,7 +189,7 @@ func (c *correlator) stand(o *stix.Object, seq int64, owner string, added int64,
 	}
 	switch {
 	case o.Type == "indicator":
-		return c.standIndicator(o, seq, owner, opt, indexed)
+		return c.standIndicator(o, seq, owner, only, opt, indexed)
 	case o.Type == "observed-data" || hasRefs(o):
 		c.st.pending = append(c.st.pending, seq)
 	case !empty:
@@ -214,16 +244,20 @@ func (c *correlator) stands(e *standingEntry) bool {
 
 // standIndicator records a new indicator version: standing when its pattern
 // needs it, and replacing (or not, when older) the version that stood.
-func (c *correlator) standIndicator(o *stix.Object, seq int64, owner string, opt correlate.Options, indexed []int64) error {
-	var last bool
-	if err := c.tx.QueryRowContext(c.ctx, "SELECT is_last FROM objects WHERE seq = ?", seq).Scan(&last); err != nil {
-		return err
+// only says that no other version of it is in the collection: it is the
+// last, and replaces nothing.
+func (c *correlator) standIndicator(o *stix.Object, seq int64, owner string, only bool, opt correlate.Options, indexed []int64) error {
+	last := only
+	if !only {
+		if err := c.stmt(c.shared.isLast).QueryRowContext(c.ctx, seq).Scan(&last); err != nil {
+			return err
+		}
 	}
-	if last {
+	if last && !only {
 		c.st.lastOf[versionKey(c.cid, o.ID)] = seq
 		// Another version of the id stood: which one stands has changed.
 		var one int
-		err := c.tx.QueryRowContext(c.ctx, "SELECT 1 FROM standing_patterns WHERE id_key = ? AND object_seq != ? LIMIT 1", idKey(o.ID), seq).Scan(&one)
+		err := c.stmt(c.shared.otherStanding).QueryRowContext(c.ctx, idKey(o.ID), seq, c.cid).Scan(&one)
 		switch {
 		case err == nil:
 			if err := c.bumpStanding(); err != nil {
@@ -243,8 +277,7 @@ func (c *correlator) standIndicator(o *stix.Object, seq int64, owner string, opt
 	if !s.ValidUntil.IsZero() {
 		until = micros(s.ValidUntil)
 	}
-	if _, err := c.tx.ExecContext(c.ctx, `INSERT INTO standing_patterns (object_seq, id_key, owner, pattern, types, valid_until)
-VALUES (?, ?, ?, ?, ?, ?)`, seq, idKey(o.ID), owner, o.String("pattern"), strings.Join(s.Types, ","), until); err != nil {
+	if _, err := c.stmt(c.shared.addStanding).ExecContext(c.ctx, seq, idKey(o.ID), owner, o.String("pattern"), strings.Join(s.Types, ","), until); err != nil {
 		return err
 	}
 	if err := c.bumpStanding(); err != nil {
@@ -397,7 +430,7 @@ type storedObject struct {
 
 func (c *correlator) storedObject(seq int64) (*storedObject, error) {
 	var so storedObject
-	err := c.tx.QueryRowContext(c.ctx, "SELECT cid, type, owner, date_added, raw FROM objects WHERE seq = ?", seq).
+	err := c.stmt(c.shared.stored).QueryRowContext(c.ctx, seq).
 		Scan(&so.cid, &so.typ, &so.owner, &so.added, &so.raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

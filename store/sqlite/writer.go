@@ -29,6 +29,7 @@ type writer struct {
 	classes               map[string]int64           // class key -> id, known in this transaction
 	deferred              []deferred                 // rows whose markings were unknown when added
 	deferredAt            map[string]int             // id|version -> index in deferred
+	only                  bool                       // the row add wrote last is the only version of its object in the collection
 }
 
 // deferred is a stored row whose markings must be known by the end of the batch.
@@ -198,6 +199,7 @@ func (w *writer) add(o *stix.Object, dateAdded int64, owner, addedBy string, cla
 	}
 
 	version := o.Version()
+	w.only = len(existing) == 0
 	isFirst, isLast := true, true
 	for _, v := range existing {
 		if v.version == version {
