@@ -307,7 +307,7 @@ func Custody(c Case, now time.Time) *Coverage {
 		}
 		if d.Decided.Before(r.h.Proposed) {
 			problem(d.ID, "is decided at %s, before %s was proposed (%s): counted at the proposal's time; do the clocks agree?",
-				Timestamp(d.Decided), r.h.ID, Timestamp(r.h.Proposed))
+				formatTime(d.Decided), r.h.ID, formatTime(r.h.Proposed))
 		}
 		events = append(events, event{at: at, rank: rank, id: d.ID, h: r, d: &d})
 	}
@@ -407,7 +407,7 @@ func (m *custodyMachine) decide(r *handoffRecord, d *Decision, at time.Time) {
 		return
 	case st.State == StateExpired:
 		m.problem(d.ID, "is decided at %s, after the deadline of %s (%s): the handoff had expired; ignored",
-			Timestamp(d.Decided), r.h.ID, Timestamp(r.h.Deadline))
+			formatTime(d.Decided), r.h.ID, formatTime(r.h.Deadline))
 		return
 	case st.State != StateProposed:
 		m.problem(d.ID, "is %s after %s was %s: ignored", d.Decision, r.h.ID, st.State)

@@ -133,18 +133,18 @@ func TestTheStateAtAPastTimeIsTheStateCustodyGaveThen(t *testing.T) {
 			// The custodian then held on to Now (Until zero); later, its
 			// Until may be known. Compare who and since.
 			if okA != okB || a.Org != b.Org || a.Team != b.Team || !a.Since.Equal(b.Since) || a.Handoff != b.Handoff {
-				t.Fatalf("%s at %s: %+v now, %+v then", s, Timestamp(past), a, b)
+				t.Fatalf("%s at %s: %+v now, %+v then", s, formatTime(past), a, b)
 			}
 		}
 		for id, st := range then.Handoffs {
 			if got, _ := cov.StateAt(id, past); got != st.State {
-				t.Fatalf("%s at %s: StateAt says %s, Custody then said %s", id, Timestamp(past), got, st.State)
+				t.Fatalf("%s at %s: StateAt says %s, Custody then said %s", id, formatTime(past), got, st.State)
 			}
 		}
 		for id := range cov.Handoffs {
 			if _, ok := then.Handoffs[id]; !ok {
 				if _, known := cov.StateAt(id, past); known {
-					t.Fatalf("%s was not proposed at %s, yet StateAt knows it", id, Timestamp(past))
+					t.Fatalf("%s was not proposed at %s, yet StateAt knows it", id, formatTime(past))
 				}
 			}
 		}

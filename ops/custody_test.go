@@ -547,7 +547,7 @@ func TestTheCaseIsCoveredFromStPetersburgToNewYork(t *testing.T) {
 		if g.Kind == GapExpired {
 			country = g.Custodian.Country
 		}
-		got = append(got, Timestamp(g.Time)+" "+string(g.Kind)+" "+g.Cause+" "+country)
+		got = append(got, formatTime(g.Time)+" "+string(g.Kind)+" "+g.Cause+" "+country)
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("gaps without the New York team (-want +got):\n%s", d)

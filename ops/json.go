@@ -334,7 +334,7 @@ func (w *writer) strs(name string, vs []string) {
 
 func (w *writer) time(name string, t time.Time) {
 	if !t.IsZero() {
-		w.str(name, Timestamp(t))
+		w.str(name, formatTime(t))
 	}
 }
 
@@ -360,10 +360,10 @@ func jsonString(s string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// Timestamp writes t as a STIX timestamp in UTC with at least millisecond
+// formatTime writes t as a STIX timestamp in UTC with at least millisecond
 // precision (STIX 2.1 §3.2 asks it of created and modified) and no more
 // digits than t has, so that the instant survives a round trip.
-func Timestamp(t time.Time) string {
+func formatTime(t time.Time) string {
 	s := t.UTC().Format("2006-01-02T15:04:05.000000000")
 	end := len(s)
 	for end > len(s)-6 && s[end-1] == '0' {

@@ -124,8 +124,8 @@ func TestTimestampsKeepTheirInstantAndAtLeastMilliseconds(t *testing.T) {
 		time.Date(2003, 8, 12, 21, 10, 0, 0, time.FixedZone("EDT", -4*3600)): "2003-08-13T01:10:00.000Z",
 	}
 	for in, want := range cases {
-		if got := Timestamp(in); got != want {
-			t.Errorf("Timestamp(%v) = %s, want %s", in, got, want)
+		if got := formatTime(in); got != want {
+			t.Errorf("formatTime(%v) = %s, want %s", in, got, want)
 		}
 	}
 }

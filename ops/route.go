@@ -151,7 +151,7 @@ func stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return Timestamp(t)
+	return formatTime(t)
 }
 
 func position(p Point) []float64 { return []float64{p.Longitude, p.Latitude} }

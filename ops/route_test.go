@@ -23,7 +23,7 @@ func TestTheDealersRouteRunsFromStPetersburgToNewYork(t *testing.T) {
 	}
 	var got []stop
 	for _, s := range tl.Stops {
-		st := stop{sighting: s.Sighting, seen: Timestamp(s.Seen), place: s.Place, country: s.Country, located: s.Point != nil}
+		st := stop{sighting: s.Sighting, seen: formatTime(s.Seen), place: s.Place, country: s.Country, located: s.Point != nil}
 		if s.Custodian != nil {
 			st.custodian, st.team = s.Custodian.Org, s.Custodian.Team
 		}
