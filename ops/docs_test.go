@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/liaison-intel/liaison/policy"
 )
 
 // section returns a section of a document of docs/, from its heading to
@@ -111,6 +113,14 @@ func TestTheOperationsSectionOfTheDocsShowsTheCode(t *testing.T) {
 	}
 	var types []string
 	for _, ex := range examples {
+		if o := mustParse(t, ex); o.Type == "marking-definition" {
+			// The operation's scope: a handling marking naming it.
+			m, err := policy.ParseMarking(o, policy.DefaultLadder)
+			if err != nil || o.ID != scope || m.Handling == nil || m.Handling.OperationRef != operationID {
+				t.Errorf("the scope marking %s: %+v, %v", o.ID, m, err)
+			}
+			continue
+		}
 		types = append(types, checkExample(t, ex))
 	}
 	if want := []string{TypeOperation, TypeTask, TypeConsignment, TypeHandoff, TypeHandoffDecision, "sighting"}; !slices.Equal(types, want) {
