@@ -53,6 +53,12 @@ const (
 	whereNetAt  = "ip_net = 1 AND ip_lo IS NOT NULL AND ip_lo = ? AND ip_hi = ? AND kind = ?"
 )
 
+// onlyCurrent leaves out of every match what a superseded version of an
+// indicator looks for: the last version of an indicator in its collection
+// decides (a revoking version looks for nothing), and deleting it gives the
+// word back to the version before.
+const onlyCurrent = " AND (source = 'object' OR (SELECT is_last FROM objects o WHERE o.seq = selectors.object_seq) = 1)"
+
 // matchCondition is one query's worth of matchConditions.
 type matchCondition struct {
 	where string
@@ -125,7 +131,7 @@ func prepareCorrelation(ctx context.Context, db *sql.DB) (*corrStatements, error
 		return st
 	}
 	holders := func(where string) string {
-		return "SELECT object_seq, owner FROM selectors WHERE " + where + " LIMIT ?"
+		return "SELECT object_seq, owner FROM selectors WHERE " + where + onlyCurrent + " LIMIT ?"
 	}
 	cs := &corrStatements{
 		insert: prep(`INSERT INTO selectors (object_seq, key, kind, value, owner, source, ip_lo, ip_hi, ip_net)
@@ -689,7 +695,7 @@ func matchingRows(ctx context.Context, q queryer, key int64, s correlate.Selecto
 			where, args = where+" AND owner = ?", append(args, owner)
 		}
 		rows, err := q.QueryContext(ctx, `SELECT o.seq, s.owner, s.source, o.id, o.type, o.version, o.date_added, o.cid, o.access, o.added_by, o.received
-FROM (SELECT object_seq, owner, source FROM selectors WHERE `+where+` LIMIT ?) s JOIN objects o ON o.seq = s.object_seq`, append(args, NoiseThreshold+1)...)
+FROM (SELECT object_seq, owner, source FROM selectors WHERE `+where+onlyCurrent+` LIMIT ?) s JOIN objects o ON o.seq = s.object_seq`, append(args, NoiseThreshold+1)...)
 		if err != nil {
 			return nil, err
 		}

@@ -521,6 +521,14 @@ var standingTests = []test{
 		if a := f.alertFor(t, f.bob, "domain", "b.bad.example"); a != nil {
 			t.Errorf("an indicator whose last version is revoked matched: %+v", a)
 		}
+		// Nor does what version 1 matched before match again.
+		before := f.alertFor(t, f.bob, "domain", "a.bad.example")
+		elsewhere := f.collection(t, []*liaison.Organisation{f.orgB}, []*liaison.Organisation{f.orgB})
+		f.add(t, f.bob, elsewhere, domain(t, "a.bad.example"))
+		after := f.alertFor(t, f.bob, "domain", "a.bad.example")
+		if after.Matches != before.Matches || holder(after, f.orgA.ID) != nil {
+			t.Errorf("a value the revoked indicator matched before matched it again, or still shows it: before %+v, after %+v", before, after)
+		}
 		// Deleting the revocation makes version 1 the last again.
 		q := f.query(coll)
 		q.IDs, q.Versions.At = []string{v1.ID}, []string{key(10)}

@@ -38,6 +38,7 @@ var alertBugs = []string{
 	"standing-self-alert",        // an organisation matching only its own indicator is alerted
 	"standing-warned-ignored",    // warning lists do not suppress standing matches
 	"standing-unsupported-fails", // a pattern the evaluator cannot run refuses the indicator
+	"superseded-looks",           // what a superseded version of an indicator looks for still matches
 }
 
 type refAlert struct {
@@ -122,11 +123,14 @@ func (r *reference) holdersOf(sv store.SelectorValue) []*refItem {
 	return out
 }
 
-// matching returns the item's selector matching sv, preferring the same value.
+// matching returns the item's selector matching sv, preferring the same
+// value. What a superseded version of an indicator looks for matches
+// nothing: the last version decides.
 func (r *reference) matching(it *refItem, sv store.SelectorValue) (correlate.Indexed, bool) {
 	s := correlate.Selector{Kind: correlate.Kind(sv.Kind), Value: sv.Value}
+	superseded := r.bug != "superseded-looks" && r.newerIn(it.coll, it)
 	for _, x := range it.selectors {
-		if x.Selector == s {
+		if x.Selector == s && !(superseded && x.Source == correlate.SourcePattern) {
 			return x, true
 		}
 	}
@@ -134,6 +138,9 @@ func (r *reference) matching(it *refItem, sv store.SelectorValue) (correlate.Ind
 		return correlate.Indexed{}, false
 	}
 	for _, x := range it.selectors {
+		if superseded && x.Source == correlate.SourcePattern {
+			continue
+		}
 		if correlate.Contains(x.Selector, s) || correlate.Contains(s, x.Selector) {
 			return x, true
 		}
