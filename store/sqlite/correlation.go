@@ -182,14 +182,12 @@ func (cs *corrStatements) close() {
 
 // correlator does the correlation work of one add transaction.
 type correlator struct {
-	ctx      context.Context
-	tx       *sql.Tx
-	now      int64
-	opt      correlate.Options
-	revision int64 // the alerts revision, bumped once per transaction that changes alerts
-	bumped   bool
-	alerted  map[string]bool   // org ids alerted in this transaction (to wake their streams)
-	regions  map[string]string // owner -> country for national phone numbers
+	ctx     context.Context
+	tx      *sql.Tx
+	now     int64
+	opt     correlate.Options
+	alerted map[string]bool   // org ids alerted in this transaction (to wake their streams)
+	regions map[string]string // owner -> country for national phone numbers
 
 	shared   *corrStatements
 	stmts    map[*sql.Stmt]*sql.Stmt  // shared statement -> its form in this transaction
@@ -465,17 +463,16 @@ ON CONFLICT (org_id, key, kind, value) DO UPDATE SET last_seen = excluded.last_s
 	return err
 }
 
-// nextRevision hands out the revision of this transaction's alert changes.
+// nextRevision hands out the revision of one alert change. Every change
+// gets its own, so that a reader paging by revision (or a stream resuming
+// from the last event's) never skips the rest of a write that changed more
+// alerts than one page holds.
 func (c *correlator) nextRevision() (int64, error) {
-	if c.bumped {
-		return c.revision, nil
-	}
 	var rev int64
 	if err := c.tx.QueryRowContext(c.ctx,
 		"UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'alerts_revision' RETURNING CAST(value AS INTEGER)").Scan(&rev); err != nil {
 		return 0, err
 	}
-	c.revision, c.bumped = rev, true
 	return rev, nil
 }
 

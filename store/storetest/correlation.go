@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -312,6 +313,34 @@ var correlationTests = []test{
 		}
 		if b := f.alertFor(t, f.bob, "email", addr); b == nil || !b.Noise {
 			t.Errorf("the writer's own alert must be flagged as noise too")
+		}
+	}},
+	{"a write changing more alerts than a page holds loses none to a reader paging by revision", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		const n = 1001
+		var theirs, mine []*stix.Object
+		for i := range n {
+			addr := fmt.Sprintf("page-%d@example.com", i)
+			theirs = append(theirs, object(t, emailSCO(t, addr)))
+			mine = append(mine, object(t, emailSCO(t, addr)))
+		}
+		f.add(t, f.bob, coll, theirs...)
+		f.add(t, f.alice, coll, mine...)
+		seen := map[int64]bool{}
+		var after int64
+		for range 3 {
+			page, err := f.s.Alerts(f.ctx, f.alice, store.AlertQuery{AfterRevision: after, Limit: 1000})
+			must(t, err, "Alerts")
+			if len(page) == 0 {
+				break
+			}
+			for _, a := range page {
+				seen[a.ID] = true
+				after = max(after, a.Revision)
+			}
+		}
+		if len(seen) != n {
+			t.Errorf("paging by revision read %d alerts, want %d", len(seen), n)
 		}
 	}},
 }

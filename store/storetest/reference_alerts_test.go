@@ -18,12 +18,13 @@ import (
 // alertBugs are the ways the reference store's correlation can be broken
 // on demand (STORETEST_BUG); the suite must catch each.
 var alertBugs = []string{
-	"alert-own-duplicate",   // an organisation holding a value twice, alone, is alerted
-	"alert-exact-ip-only",   // an address inside another's network matches nothing
-	"alert-no-noise",        // a value held by very many objects is never flagged as noise
-	"alert-names-no-hidden", // a holder whose records are all hidden is left out of the alert
-	"alert-links-hidden",    // a holder's hidden records are linked like visible ones
-	"alert-warned-ignored",  // warning lists suppress nothing
+	"alert-own-duplicate",      // an organisation holding a value twice, alone, is alerted
+	"alert-exact-ip-only",      // an address inside another's network matches nothing
+	"alert-no-noise",           // a value held by very many objects is never flagged as noise
+	"alert-names-no-hidden",    // a holder whose records are all hidden is left out of the alert
+	"alert-links-hidden",       // a holder's hidden records are linked like visible ones
+	"alert-warned-ignored",     // warning lists suppress nothing
+	"alert-revision-per-write", // the alerts one write changes share one revision
 
 	// Standing patterns.
 	"standing-ignored",           // patterns the index cannot serve never match
@@ -60,7 +61,6 @@ func (r *reference) correlate(it *refItem, o *stix.Object) {
 	}
 	it.selectors = correlate.Index(o, correlate.Options{DefaultRegion: r.region(it.owner)})
 	now := time.Now().UTC()
-	bumped := false
 	for _, x := range it.selectors {
 		sv := store.SelectorValue{Kind: string(x.Selector.Kind), Value: x.Selector.Value}
 		if (r.warned[sv] || r.inWarnedNetwork(x.Selector)) && r.bug != "alert-warned-ignored" {
@@ -81,10 +81,6 @@ func (r *reference) correlate(it *refItem, o *stix.Object) {
 			continue
 		}
 		orgs[it.owner] = true
-		if !bumped {
-			r.revision++
-			bumped = true
-		}
 		noise := total > store.NoiseThreshold && r.bug != "alert-no-noise"
 		for org := range orgs {
 			r.raise(org, sv, now, noise)
@@ -128,9 +124,17 @@ func (r *reference) holdersOf(sv store.SelectorValue) []*refItem {
 // nothing: the last version decides.
 func (r *reference) matching(it *refItem, sv store.SelectorValue) (correlate.Indexed, bool) {
 	s := correlate.Selector{Kind: correlate.Kind(sv.Kind), Value: sv.Value}
-	superseded := r.bug != "superseded-looks" && r.newerIn(it.coll, it)
+	// Whether a newer version replaced the item matters only to what an
+	// indicator looks for; worked out once, when first needed.
+	known, sup := false, false
+	superseded := func() bool {
+		if !known {
+			known, sup = true, r.bug != "superseded-looks" && r.newerIn(it.coll, it)
+		}
+		return sup
+	}
 	for _, x := range it.selectors {
-		if x.Selector == s && !(superseded && x.Source == correlate.SourcePattern) {
+		if x.Selector == s && !(x.Source == correlate.SourcePattern && superseded()) {
 			return x, true
 		}
 	}
@@ -138,10 +142,8 @@ func (r *reference) matching(it *refItem, sv store.SelectorValue) (correlate.Ind
 		return correlate.Indexed{}, false
 	}
 	for _, x := range it.selectors {
-		if superseded && x.Source == correlate.SourcePattern {
-			continue
-		}
-		if correlate.Contains(x.Selector, s) || correlate.Contains(s, x.Selector) {
+		if (correlate.Contains(x.Selector, s) || correlate.Contains(s, x.Selector)) &&
+			!(x.Source == correlate.SourcePattern && superseded()) {
 			return x, true
 		}
 	}
@@ -149,6 +151,12 @@ func (r *reference) matching(it *refItem, sv store.SelectorValue) (correlate.Ind
 }
 
 func (r *reference) raise(org string, sv store.SelectorValue, now time.Time, noise bool) {
+	if r.bug != "alert-revision-per-write" {
+		r.revision++
+	} else if !r.raisedThisWrite {
+		r.revision++
+		r.raisedThisWrite = true
+	}
 	for _, a := range r.alertList {
 		if a.org == org && a.Selector == sv {
 			a.LastSeen, a.Matches, a.Revision = now, a.Matches+1, r.revision
@@ -166,13 +174,20 @@ func (r *reference) Alerts(_ context.Context, p *liaison.Principal, q store.Aler
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []store.Alert
+	var mine []*refAlert
 	for _, a := range r.alertList {
 		if a.org == p.OrgID && a.Revision > q.AfterRevision {
-			out = append(out, r.render(p, a))
+			mine = append(mine, a)
 		}
 	}
-	slices.SortFunc(out, func(a, b store.Alert) int { return int(a.Revision - b.Revision) })
+	slices.SortFunc(mine, func(a, b *refAlert) int { return int(a.Revision - b.Revision) })
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 1000
+	}
+	var out []store.Alert
+	for _, a := range mine[:min(len(mine), q.Limit)] {
+		out = append(out, r.render(p, a))
+	}
 	return out, nil
 }
 
@@ -357,7 +372,6 @@ func (r *reference) stand(stage []*staged) {
 		}
 	}
 	standing := r.standing(now)
-	bumped := false
 	match := func(ind *refItem, st *correlate.Standing, obs *refItem, ob *correlate.Observed) {
 		if r.bug == "standing-matches-type" {
 			if !ob.Meets(st) {
@@ -391,10 +405,6 @@ func (r *reference) stand(stage []*staged) {
 			if h != obs {
 				total++
 			}
-		}
-		if !bumped {
-			r.revision++
-			bumped = true
 		}
 		for _, org := range []string{obs.owner, ind.owner} {
 			r.raise(org, sv, now, total > store.NoiseThreshold)

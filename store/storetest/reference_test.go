@@ -127,11 +127,14 @@ type reference struct {
 	outbox    []*outboxEntry // in the order written
 	outboxSeq int64
 
-	alertList   []*refAlert
-	indicators  []*refItem // every indicator version ever stored, for standing patterns
-	revision    int64
-	warned      map[store.SelectorValue]bool
-	disclosures []*store.DisclosureRequest
+	alertList []*refAlert
+	// raisedThisWrite: an alert changed in the current AddObjects (for the
+	// bug alert-revision-per-write).
+	raisedThisWrite bool
+	indicators      []*refItem // every indicator version ever stored, for standing patterns
+	revision        int64
+	warned          map[store.SelectorValue]bool
+	disclosures     []*store.DisclosureRequest
 }
 
 type refItem struct {
@@ -540,6 +543,7 @@ type staged struct {
 func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req store.AddRequest, objs iter.Seq2[*stix.Object, error]) (*store.AddResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.raisedThisWrite = false
 	if p == nil {
 		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
 	}
