@@ -54,3 +54,20 @@ func Index(o *stix.Object, opt Options) []Indexed {
 	}
 	return uniq
 }
+
+// Check returns the first value of an object that has the form of a
+// selector but fails its check (a bad check digit, an impossible number, an
+// address that is no address), as a *liaison.Error naming the object id and
+// the property; nil when every value passes. The store refuses such an
+// object rather than store a value that could never match what it means.
+//
+// The values an indicator's pattern compares are not checked here: real
+// feeds write, for instance, IP addresses as domain-name values (Amnesty
+// International's do), and refusing those indicators would lose
+// intelligence; such a value is only left out of the index.
+func Check(o *stix.Object, opt Options) error {
+	if _, problems := Extract(o, opt); len(problems) > 0 {
+		return problems[0]
+	}
+	return nil
+}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/correlate"
+	"github.com/liaison-intel/liaison/ops"
 	"github.com/liaison-intel/liaison/policy"
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
@@ -196,6 +198,20 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 	owner := o.CreatedByRef
 	if owner == "" {
 		owner = p.OrgID
+	}
+	if err := ops.Validate(o); err != nil {
+		return outcome{refusal: err}, nil
+	}
+	// A value with the form of a selector that fails its check (a bad check
+	// digit, an impossible number) is refused, never stored unindexed.
+	if !w.corr.off {
+		opt, err := w.corr.options(owner)
+		if err != nil {
+			return outcome{}, err
+		}
+		if err := correlate.Check(o, opt); err != nil {
+			return outcome{refusal: err}, nil
+		}
 	}
 	var marking *policy.Marking
 	if o.Type == "marking-definition" {

@@ -3,9 +3,11 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/correlate"
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
 )
@@ -341,6 +343,35 @@ var correlationTests = []test{
 		}
 		if len(seen) != n {
 			t.Errorf("paging by revision read %d alerts, want %d", len(seen), n)
+		}
+	}},
+	{"an object whose selector fails its check is refused, naming the object and the property; the rest of the batch is stored", func(t *testing.T, f *fixture) {
+		coll := f.shared(t)
+		phone := func(value string) *stix.Object {
+			return object(t, props{"type": "phone-number", "spec_version": "2.1", "id": newID("phone-number"), "value": value,
+				"extensions": props{correlate.PhoneNumberExtension: props{"extension_type": "new-sco"}}})
+		}
+		container := func(value string) *stix.Object {
+			return object(t, props{"type": "shipping-container", "spec_version": "2.1", "id": newID("shipping-container"), "container_number": value,
+				"extensions": props{correlate.ShippingContainerExtension: props{"extension_type": "new-sco"}}})
+		}
+		good, short, badDigit := phone("+44 20 7946 0958"), phone("+44 123"), container("CSQU3054384")
+		res, err := f.s.AddObjects(f.ctx, f.alice, store.AddRequest{APIRoot: f.root, Collection: coll}, objects(good, short, badDigit))
+		must(t, err, "AddObjects")
+		if res.Added != 1 || len(res.Refused) != 2 {
+			t.Fatalf("added %d, refused %+v; want the good number added and two refused", res.Added, res.Refused)
+		}
+		for i, want := range []struct{ id, says string }{{short.ID, "value"}, {badDigit.ID, "container_number"}} {
+			if d := res.Refused[i]; d.ID != want.id || !strings.Contains(d.Message, want.id) || !strings.Contains(d.Message, want.says) {
+				t.Errorf("refusal %d: %+v; want it to name %s and %q", i, d, want.id, want.says)
+			}
+		}
+		var stored []string
+		for _, it := range f.findAll(t, f.alice, f.query(coll)) {
+			stored = append(stored, it.ID)
+		}
+		if !slices.Equal(stored, []string{good.ID}) {
+			t.Errorf("stored %v, want only %s", stored, good.ID)
 		}
 	}},
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/correlate"
+	"github.com/liaison-intel/liaison/ops"
 	"github.com/liaison-intel/liaison/policy"
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
@@ -98,6 +99,7 @@ var bugs = []string{
 	"audit-no-object",              // entries do not say which object
 	"audit-token-hash",             // a token's entry holds its hash
 	"audit-failed-create",          // a Create that fails still writes its entry
+	"unchecked-values",             // selectors failing their check, and malformed operation objects, are stored
 }
 
 func TestBugs(t *testing.T) {
@@ -613,6 +615,18 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 				refuseObj(err.Error())
 				continue
 			}
+		}
+		owner := o.CreatedByRef
+		if owner == "" {
+			owner = p.OrgID
+		}
+		if err := ops.Validate(o); err != nil && r.bug != "unchecked-values" {
+			refuseObj(err.Error())
+			continue
+		}
+		if err := correlate.Check(o, correlate.Options{DefaultRegion: r.region(owner)}); err != nil && r.bug != "unchecked-values" {
+			refuseObj(err.Error())
+			continue
 		}
 		if r.bug == "standing-unsupported-fails" {
 			if _, err := correlate.StandingPattern(o, time.Now(), correlate.Options{}); err != nil {
