@@ -157,9 +157,13 @@ func (s *Store) facts(ctx context.Context, q queryer) (policy.Facts, error) {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return policy.Facts{}, err
 	}
-	// Operations arrive in a later issue; until then no operation is known,
-	// and objects scoped to one are visible to their owner only.
-	return policy.Facts{NodeOrg: nodeOrg.String, Ladder: policy.DefaultLadder}, nil
+	// The members of each operation the node holds; an object scoped to an
+	// operation the node does not hold is visible to its owner only.
+	members, err := operationMembers(ctx, q)
+	if err != nil {
+		return policy.Facts{}, err
+	}
+	return policy.Facts{NodeOrg: nodeOrg.String, Ladder: policy.DefaultLadder, OperationMembers: membersOf(members)}, nil
 }
 
 // access is the decision of every access class for one principal.

@@ -21,7 +21,7 @@ import (
 // $TMPDIR/liaison-bench. Rows are written straight into the index: the
 // benchmark measures the lookup, not the ingest that fills it.
 func selectorFixture(b *testing.B, n int) *Store {
-	dir := filepath.Join(os.TempDir(), "liaison-bench", fmt.Sprintf("selectors-%d-v3", n))
+	dir := filepath.Join(os.TempDir(), "liaison-bench", fmt.Sprintf("selectors-%d-v4", n))
 	path := filepath.Join(dir, "liaison.db")
 	ready := filepath.Join(dir, "ready")
 	ctx := context.Background()

@@ -147,6 +147,17 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 			}
 		}
 	}
+	// Operations written: their members decide, from now on, who may read
+	// the objects scoped to them (and which partners they go to).
+	if len(w.operations) > 0 {
+		members, err := operationMembers(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.operationsChanged(ctx, tx, &facts, members, w.operations, micros(requested)); err != nil {
+			return nil, err
+		}
+	}
 	// Observations referencing objects later in the batch, and indicators
 	// that began to stand, are evaluated now that the whole batch is stored.
 	if err := w.corr.finish(); err != nil {
@@ -255,6 +266,9 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 		return outcome{refusal: err}, nil
 	case err != nil:
 		return outcome{}, err
+	}
+	if added && o.Type == ops.TypeOperation && !slices.Contains(w.operations, o.ID) {
+		w.operations = append(w.operations, o.ID)
 	}
 	if added && len(unknown) == 0 {
 		subject := policy.Subject{Owner: owner, AddedBy: p.OrgID, Received: p.Peer, Markings: ms}
@@ -571,6 +585,19 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 	}
 	if err := recomputeEnds(ctx, tx, cid, q.IDs[0]); err != nil {
 		return 0, err
+	}
+	if strings.HasPrefix(q.IDs[0], ops.TypeOperation+"--") {
+		facts, err := s.facts(ctx, tx)
+		if err != nil {
+			return 0, err
+		}
+		members, err := operationMembers(ctx, tx)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.operationsChanged(ctx, tx, &facts, members, []string{q.IDs[0]}, micros(s.now())); err != nil {
+			return 0, err
+		}
 	}
 	if err := s.auditor(tx, p).record(ctx, store.ActionDelete, q.IDs[0], "", q.Path,
 		map[string]any{"collection": coll.ID, "versions": versions}); err != nil {

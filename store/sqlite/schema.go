@@ -288,4 +288,15 @@ CREATE TABLE disclosure_requests (
 INSERT INTO settings (name, value) VALUES ('alerts_revision', '0');
 INSERT INTO settings (name, value) VALUES ('standing_generation', '0');
 `,
+	// 4: joint operations: the latest version of each operation the node
+	// holds, whose members policy admits to objects scoped to it.
+	`
+CREATE TABLE operations (
+	id      TEXT PRIMARY KEY,
+	version TEXT NOT NULL,             -- version key of the version read (the latest held)
+	lead    TEXT NOT NULL,             -- identity id of the lead organisation
+	members TEXT NOT NULL,             -- JSON array of member organisations' identity ids
+	status  TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+`,
 }

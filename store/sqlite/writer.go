@@ -30,6 +30,7 @@ type writer struct {
 	deferred              []deferred                 // rows whose markings were unknown when added
 	deferredAt            map[string]int             // id|version -> index in deferred
 	only                  bool                       // the row add wrote last is the only version of its object in the collection
+	operations            []string                   // ids of the operations written in this batch
 }
 
 // deferred is a stored row whose markings must be known by the end of the batch.

@@ -83,23 +83,26 @@ var bugs = []string{
 	"refused-duplicate-unchanged", // a second copy of an object refused at the end of its batch counts as unchanged
 
 	// Audit.
-	"audit-anyone",                 // any principal reads the audit log
-	"audit-misses-reads",           // reads of audited objects are not recorded
-	"audit-all-reads",              // every read is recorded, marked or not
-	"audit-misses-refusals",        // refused writes are not recorded
-	"audit-misses-deletes",         // deletes are not recorded
-	"audit-misses-refused-deletes", // a delete refused by policy leaves no entry
-	"audit-misses-admin",           // Create methods write no entry
-	"audit-system-actor",           // every entry names the node itself as the actor
-	"audit-no-path",                // entries do not say how (AddRequest.Path, Query.Path)
-	"audit-kept-on-abort",          // refusals recorded by an add that fails are kept
-	"audit-newest-first",           // entries come newest first
-	"audit-ignores-filters",        // Action, ObjectID and ActorOrg select nothing
-	"audit-ignores-limit",          // Limit is not applied
-	"audit-no-object",              // entries do not say which object
-	"audit-token-hash",             // a token's entry holds its hash
-	"audit-failed-create",          // a Create that fails still writes its entry
-	"unchecked-values",             // selectors failing their check, and malformed operation objects, are stored
+	"audit-anyone",                  // any principal reads the audit log
+	"audit-misses-reads",            // reads of audited objects are not recorded
+	"audit-all-reads",               // every read is recorded, marked or not
+	"audit-misses-refusals",         // refused writes are not recorded
+	"audit-misses-deletes",          // deletes are not recorded
+	"audit-misses-refused-deletes",  // a delete refused by policy leaves no entry
+	"audit-misses-admin",            // Create methods write no entry
+	"audit-system-actor",            // every entry names the node itself as the actor
+	"audit-no-path",                 // entries do not say how (AddRequest.Path, Query.Path)
+	"audit-kept-on-abort",           // refusals recorded by an add that fails are kept
+	"audit-newest-first",            // entries come newest first
+	"audit-ignores-filters",         // Action, ObjectID and ActorOrg select nothing
+	"audit-ignores-limit",           // Limit is not applied
+	"audit-no-object",               // entries do not say which object
+	"audit-token-hash",              // a token's entry holds its hash
+	"audit-failed-create",           // a Create that fails still writes its entry
+	"unchecked-values",              // selectors failing their check, and malformed operation objects, are stored
+	"operation-unknown",             // no operation is known: scoped objects are their owners' alone
+	"operation-first-version",       // an operation's first version decides its members, not its latest
+	"operation-join-queues-nothing", // a new member's partner node is sent nothing already written
 }
 
 func TestBugs(t *testing.T) {
@@ -133,6 +136,10 @@ type reference struct {
 	// raisedThisWrite: an alert changed in the current AddObjects (for the
 	// bug alert-revision-per-write).
 	raisedThisWrite bool
+	// opMembers caches operationMembers while opGen, bumped whenever an
+	// operation version is stored or deleted, stays at opCached.
+	opMembers       map[string][]string
+	opGen, opCached int
 	indicators      []*refItem // every indicator version ever stored, for standing patterns
 	revision        int64
 	warned          map[store.SelectorValue]bool
@@ -481,7 +488,15 @@ func (r *reference) itemsOf(coll string) []*refItem {
 
 // facts are what policy needs to know of this node.
 func (r *reference) facts() policy.Facts {
-	return policy.Facts{NodeOrg: r.settings[store.SettingNodeOrg], Ladder: policy.DefaultLadder}
+	f := policy.Facts{NodeOrg: r.settings[store.SettingNodeOrg], Ladder: policy.DefaultLadder}
+	if r.bug != "operation-unknown" {
+		members := r.operationMembers()
+		f.OperationMembers = func(ref string) ([]string, bool) {
+			m, ok := members[ref]
+			return m, ok
+		}
+	}
+	return f
 }
 
 // marking returns a marking definition the node knows (the official TLP
@@ -557,6 +572,7 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 		return nil, liaison.Errorf(liaison.EFORBIDDEN, "you may not write to collection %s", c.ID)
 	}
 	facts := r.facts()
+	membersBefore := r.operationMembers()
 	res := &store.AddResult{Requested: time.Now()}
 	existing := r.itemsOf(c.ID)
 	var stage []*staged
@@ -768,6 +784,7 @@ func (r *reference) AddObjects(ctx context.Context, p *liaison.Principal, req st
 	for _, s := range stage {
 		r.queue(c, s.it, s.pending)
 	}
+	r.queueJoined(membersBefore, r.operationMembers(), res.Requested)
 	for _, s := range stage {
 		r.correlate(s.it, s.obj)
 	}
@@ -786,6 +803,9 @@ func (r *reference) commit(coll string, stage []*staged) {
 	}
 	for _, s := range stage {
 		r.items[coll] = append(r.items[coll], s.it)
+		if s.it.Type == ops.TypeOperation {
+			r.opGen++
+		}
 	}
 }
 
@@ -916,6 +936,7 @@ func (r *reference) DeleteObject(_ context.Context, p *liaison.Principal, q stor
 	if len(gone) == 0 {
 		return 0, liaison.Errorf(liaison.ENOTFOUND, "object %s not found", q.IDs[0])
 	}
+	r.opGen++ // an operation version may go
 	for _, it := range gone {
 		if err := policy.MayDelete(p, it.ID, policy.Subject{Owner: it.owner, AddedBy: it.addedBy}, r); err != nil && r.bug != "delete-any-owner" {
 			if r.bug != "audit-misses-refused-deletes" {

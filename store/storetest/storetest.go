@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Federation", federationTests},
 		{"Correlation", correlationTests},
 		{"StandingPatterns", standingTests},
+		{"Operations", operationTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
