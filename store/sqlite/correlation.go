@@ -196,6 +196,12 @@ type correlator struct {
 
 	cid int64          // the collection written
 	st  *standingState // standing patterns; nil leaves them out (benchmarks of the index alone)
+
+	// lists says, once per transaction, whether any warning value and any
+	// warning range is loaded: a node without warning lists (or without
+	// ranges) skips their lookups for every value it indexes.
+	lists                  bool
+	haveValues, haveRanges bool
 }
 
 func newCorrelator(ctx context.Context, tx *sql.Tx, now int64, region string, shared *corrStatements) *correlator {
@@ -353,6 +359,15 @@ func (c *correlator) options(owner string) (correlate.Options, error) {
 // warned reports whether a value is on a warning list: listed itself, or,
 // for an address or network, inside a listed range.
 func (c *correlator) warned(key int64, s correlate.Selector, ip ipSelector, isIP bool) (bool, error) {
+	if !c.lists {
+		if err := c.tx.QueryRowContext(c.ctx, "SELECT EXISTS (SELECT 1 FROM warning_values), EXISTS (SELECT 1 FROM warning_ranges)").Scan(&c.haveValues, &c.haveRanges); err != nil {
+			return false, err
+		}
+		c.lists = true
+	}
+	if !c.haveValues {
+		return c.inRange(ip, isIP)
+	}
 	var one int
 	err := c.stmt(c.shared.warnValue).QueryRowContext(c.ctx, key, string(s.Kind), s.Value).Scan(&one)
 	if err == nil {
@@ -361,11 +376,16 @@ func (c *correlator) warned(key int64, s correlate.Selector, ip ipSelector, isIP
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, err
 	}
-	if !isIP {
+	return c.inRange(ip, isIP)
+}
+
+// inRange reports whether an address or network lies in a warning range.
+func (c *correlator) inRange(ip ipSelector, isIP bool) (bool, error) {
+	if !isIP || !c.haveRanges {
 		return false, nil
 	}
 	var rangeHi []byte
-	err = c.stmt(c.shared.warnRange).QueryRowContext(c.ctx, ip.lo).Scan(&rangeHi)
+	err := c.stmt(c.shared.warnRange).QueryRowContext(c.ctx, ip.lo).Scan(&rangeHi)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

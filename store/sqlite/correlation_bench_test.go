@@ -21,7 +21,7 @@ import (
 // $TMPDIR/liaison-bench. Rows are written straight into the index: the
 // benchmark measures the lookup, not the ingest that fills it.
 func selectorFixture(b *testing.B, n int) *Store {
-	dir := filepath.Join(os.TempDir(), "liaison-bench", fmt.Sprintf("selectors-%d-v4", n))
+	dir := filepath.Join(os.TempDir(), "liaison-bench", fmt.Sprintf("selectors-%d-v5", n))
 	path := filepath.Join(dir, "liaison.db")
 	ready := filepath.Join(dir, "ready")
 	ctx := context.Background()
@@ -77,6 +77,22 @@ func selectorFixture(b *testing.B, n int) *Store {
 		st.Close()
 		if _, err := tx.Exec("INSERT INTO ip_prefixes (kind, bits) VALUES ('ipv4', 16), ('ipv4', 24)"); err != nil {
 			b.Fatal(err)
+		}
+		// Warning lists as a node that loaded MISP's has them: 10,000 values
+		// and 1,000 address ranges (none holding the addresses looked up),
+		// so that every lookup of the benchmark pays for both checks.
+		for i := range 10_000 {
+			v := "common" + strconv.Itoa(i) + ".example.org"
+			if _, err := tx.Exec("INSERT INTO warning_values (key, kind, value, list) VALUES (?, 'domain', ?, 'bench')", idKey("domain:"+v), v); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for i := range 1_000 {
+			lo := netip.AddrFrom4([4]byte{100, byte(i / 256), byte(i % 256), 0}).As16()
+			hi := netip.AddrFrom4([4]byte{100, byte(i / 256), byte(i % 256), 255}).As16()
+			if _, err := tx.Exec("INSERT INTO warning_ranges (lo, hi) VALUES (?, ?)", lo[:], hi[:]); err != nil {
+				b.Fatal(err)
+			}
 		}
 		if err := tx.Commit(); err != nil {
 			b.Fatal(err)
