@@ -2,189 +2,30 @@ package node
 
 import (
 	"context"
-	"slices"
-	"sort"
 	"time"
 
 	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/joint"
 	"github.com/liaison-intel/liaison/ops"
-	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
 )
 
-// Operation is what a principal may see of one joint operation, gathered
-// from every collection it may read (each read through the store, so with
-// policy applied), with custody derived at Now.
-type Operation struct {
-	Case     ops.Case
-	Tasks    []ops.Task
-	Subjects map[string]*stix.Object // the identities and threat actors followed, as far as visible
-	// Where says, for each object id gathered, the collection it was read
-	// from (the first, when several hold it).
-	Where    map[string]string
-	Coverage *ops.Coverage
-	Now      time.Time
-}
+// Joint operations are kept by package joint, which sits below node so that
+// the API node serves can use it (api cannot import node). These names
+// forward to it for the callers written against node.
 
-// opTypes are the types an operation is made of.
-var opTypes = []string{ops.TypeOperation, ops.TypeTask, ops.TypeConsignment, ops.TypeHandoff, ops.TypeHandoffDecision,
-	"sighting", "location", "identity", "threat-actor"}
-
-// gathered is the latest version of every object of opTypes p may read.
-type gathered struct {
-	objects map[string]*stix.Object
-	where   map[string]string
-}
-
-// gather reads, collection by collection, the latest version of every
-// object of the operation types p may see.
-func gather(ctx context.Context, st store.Store, p *liaison.Principal, types []string) (*gathered, error) {
-	g := &gathered{objects: map[string]*stix.Object{}, where: map[string]string{}}
-	roots, err := st.APIRoots(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, root := range roots {
-		colls, err := st.Collections(ctx, p, root.Name)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range colls {
-			q := store.Query{APIRoot: root.Name, Collection: c.ID, Types: types, WithContent: true, Limit: store.MaxPageSize, Path: "operations"}
-			for {
-				page, err := st.Find(ctx, p, q)
-				if liaison.ErrorCode(err) == liaison.EFORBIDDEN || liaison.ErrorCode(err) == liaison.ENOTFOUND {
-					break // a collection p may list but not read
-				}
-				if err != nil {
-					return nil, err
-				}
-				for _, it := range page.Items {
-					o, err := stix.Parse(it.Raw)
-					if err != nil {
-						continue
-					}
-					if old := g.objects[o.ID]; old == nil || o.Version() > old.Version() {
-						g.objects[o.ID] = o
-						if _, ok := g.where[o.ID]; !ok {
-							g.where[o.ID] = c.ID
-						}
-					}
-				}
-				if !page.More {
-					break
-				}
-				q.Cursor = page.Next
-			}
-		}
-	}
-	return g, nil
-}
+// Operation is what a principal may see of one joint operation: see
+// joint.Operation.
+type Operation = joint.Operation
 
 // Operations returns the latest version of every operation p may see,
-// newest opened first.
+// newest opened first: see joint.Operations.
 func Operations(ctx context.Context, st store.Store, p *liaison.Principal) ([]*ops.Operation, error) {
-	g, err := gather(ctx, st, p, []string{ops.TypeOperation})
-	if err != nil {
-		return nil, err
-	}
-	var out []*ops.Operation
-	for _, o := range g.objects {
-		if op, err := ops.ParseOperation(o); err == nil {
-			out = append(out, op)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Opened.Equal(out[j].Opened) {
-			return out[i].Opened.After(out[j].Opened)
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out, nil
+	return joint.Operations(ctx, st, p)
 }
 
 // LoadOperation gathers what p may see of an operation and derives its
-// custody at now. An operation p may not see is not found, exactly like
-// one that does not exist.
+// custody at now: see joint.LoadOperation.
 func LoadOperation(ctx context.Context, st store.Store, p *liaison.Principal, id string, now time.Time) (*Operation, error) {
-	g, err := gather(ctx, st, p, opTypes)
-	if err != nil {
-		return nil, err
-	}
-	o := g.objects[id]
-	if o == nil || o.Type != ops.TypeOperation {
-		return nil, liaison.Errorf(liaison.ENOTFOUND, "no operation %s", id)
-	}
-	op, err := ops.ParseOperation(o)
-	if err != nil {
-		return nil, liaison.Errorf(liaison.ENOTFOUND, "no operation %s", id)
-	}
-	v := &Operation{Case: ops.Case{Operation: op, Locations: map[string]ops.Location{}}, Subjects: map[string]*stix.Object{},
-		Where: map[string]string{id: g.where[id]}, Now: now}
-	followed := map[string]bool{}
-	for _, s := range op.SubjectRefs {
-		followed[s] = true
-	}
-	handoffs := map[string]bool{}
-	ids := make([]string, 0, len(g.objects))
-	for k := range g.objects {
-		ids = append(ids, k)
-	}
-	slices.Sort(ids) // a stable order, whatever the map's
-	for _, k := range ids {
-		x := g.objects[k]
-		switch x.Type {
-		case ops.TypeTask:
-			if t, err := ops.ParseTask(x); err == nil && t.OperationRef == id {
-				v.Tasks = append(v.Tasks, *t)
-				v.Where[k] = g.where[k]
-			}
-		case ops.TypeConsignment:
-			if c, err := ops.ParseConsignment(x); err == nil && c.OperationRef == id {
-				v.Case.Consignments = append(v.Case.Consignments, *c)
-				followed[c.ID] = true
-				v.Where[k] = g.where[k]
-			}
-		case ops.TypeHandoff:
-			if h, err := ops.ParseHandoff(x); err == nil && h.OperationRef == id {
-				v.Case.Handoffs = append(v.Case.Handoffs, *h)
-				handoffs[h.ID] = true
-				v.Where[k] = g.where[k]
-			}
-		}
-	}
-	for _, k := range ids {
-		x := g.objects[k]
-		switch {
-		case x.Type == ops.TypeHandoffDecision:
-			if d, err := ops.ParseDecision(x); err == nil && handoffs[d.HandoffRef] {
-				v.Case.Decisions = append(v.Case.Decisions, *d)
-				v.Where[k] = g.where[k]
-			}
-		case x.Type == "sighting":
-			if s, err := ops.ParseSighting(x); err == nil && followed[s.SightingOfRef] {
-				v.Case.Sightings = append(v.Case.Sightings, *s)
-				v.Where[k] = g.where[k]
-				for _, ref := range s.WhereSightedRefs {
-					if l := g.objects[ref]; l != nil && l.Type == "location" {
-						if loc, err := ops.ParseLocation(l); err == nil {
-							v.Case.Locations[ref] = *loc
-							v.Where[ref] = g.where[ref]
-						}
-					}
-				}
-			}
-		case followed[k] && (x.Type == "identity" || x.Type == "threat-actor"):
-			v.Subjects[k] = x
-			v.Where[k] = g.where[k]
-		}
-	}
-	v.Coverage = ops.Custody(v.Case, now)
-	return v, nil
-}
-
-// Route is the timeline and map of one subject or consignment of an
-// operation.
-func (v *Operation) Route(subject string) *ops.Timeline {
-	return ops.Route(subject, v.Case.Sightings, v.Case.Locations, v.Coverage)
+	return joint.LoadOperation(ctx, st, p, id, now)
 }
