@@ -1,7 +1,8 @@
 // Package api is Liaison's JSON API beside TAXII: alerts (listed and
-// streamed live as server-sent events) and requests for disclosure. The
-// analyst console and `liaison alerts` use it. Like TAXII, it answers only
-// what the store lets the principal see: handlers never filter.
+// streamed live as server-sent events), requests for disclosure, and joint
+// operations (operations.go). The analyst console and `liaison alerts` use
+// it. Like TAXII, it answers only what the store lets the principal see:
+// handlers never filter.
 package api
 
 import (
@@ -50,6 +51,7 @@ func NewServer(st store.Store, hub *Hub, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /api/v1/disclosures", s.disclosures)
 	mux.HandleFunc("POST /api/v1/disclosures", s.requestDisclosure)
 	mux.HandleFunc("POST /api/v1/disclosures/{id}/answer", s.answerDisclosure)
+	s.operationRoutes(mux)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, liaison.Errorf(liaison.ENOTFOUND, "no such resource: %s %s", r.Method, r.URL.Path))
 	})
