@@ -42,6 +42,11 @@ type CLI struct {
 	Alerts      AlertsCmd      `cmd:"" help:"Alerts: values this organisation holds that another organisation holds too."`
 	Warninglist WarningListCmd `cmd:"" name:"warninglist" help:"Load warning lists of common, meaningless values."`
 	Peer        PeerCmd        `cmd:"" help:"Pair with partner nodes and see how sync fares."`
+	Op          OpCmd          `cmd:"" help:"Joint operations: open, list, show, invite, remove, close."`
+	Task        TaskCmd        `cmd:"" help:"Tasks of joint operations."`
+	Handoff     HandoffCmd     `cmd:"" help:"Custody handoffs of joint operations: propose, accept, reject."`
+	Sighting    SightingCmd    `cmd:"" help:"Sightings of the subjects and consignments of joint operations."`
+	Route       RouteCmd       `cmd:"" help:"The route of a subject or consignment: its sightings in time order, as text, JSON or GeoJSON."`
 	Version     VersionCmd     `cmd:"" help:"Print the version."`
 }
 
