@@ -31,8 +31,10 @@ type Server struct {
 	handler http.Handler
 	// Heartbeat is how often an idle stream sends a comment (proxies close
 	// silent connections); Poll is how often a stream looks for changes
-	// made by another process when nothing woke it.
-	Heartbeat, Poll time.Duration
+	// made by another process when nothing woke it; CoveragePoll is how
+	// often the coverage stream derives the gaps again when nothing woke it
+	// (a handoff's deadline passes with no write).
+	Heartbeat, Poll, CoveragePoll time.Duration
 }
 
 // NewServer returns the API over st; hub wakes alert streams (nil: they poll).
@@ -43,7 +45,7 @@ func NewServer(st store.Store, hub *Hub, log *slog.Logger) *Server {
 	if hub == nil {
 		hub = NewHub()
 	}
-	s := &Server{st: st, log: log, hub: hub, Heartbeat: 15 * time.Second, Poll: time.Second}
+	s := &Server{st: st, log: log, hub: hub, Heartbeat: 15 * time.Second, Poll: time.Second, CoveragePoll: 5 * time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
 	mux.HandleFunc("GET /api/v1/alerts/stream", s.stream)
@@ -52,6 +54,8 @@ func NewServer(st store.Store, hub *Hub, log *slog.Logger) *Server {
 	mux.HandleFunc("POST /api/v1/disclosures", s.requestDisclosure)
 	mux.HandleFunc("POST /api/v1/disclosures/{id}/answer", s.answerDisclosure)
 	s.operationRoutes(mux)
+	mux.HandleFunc("GET /api/v1/coverage", s.coverage)
+	mux.HandleFunc("GET /api/v1/coverage/stream", s.coverageStream)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, liaison.Errorf(liaison.ENOTFOUND, "no such resource: %s %s", r.Method, r.URL.Path))
 	})

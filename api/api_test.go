@@ -663,8 +663,14 @@ type sseClient struct {
 // headers arrived, which the handler sends after subscribing to the hub.
 func (w *world) openStream(t *testing.T, m *member, query, lastEventID string) *sseClient {
 	t.Helper()
+	return w.openStreamAt(t, m, "/api/v1/alerts/stream"+query, lastEventID)
+}
+
+// openStreamAt connects to the stream at path as m.
+func (w *world) openStreamAt(t *testing.T, m *member, path, lastEventID string) *sseClient {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*deadline)
-	req, _ := http.NewRequestWithContext(ctx, "GET", w.srv.URL+"/api/v1/alerts/stream"+query, nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", w.srv.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+m.token)
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
