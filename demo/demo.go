@@ -160,9 +160,10 @@ type demo struct {
 
 // expectation is an object and the agencies that must hold it.
 type expectation struct {
-	id   string
-	what string
-	at   []string // agency keys
+	id      string
+	what    string
+	at      []string // agency keys
+	version string   // the version key they must hold; "" for any
 }
 
 func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -357,20 +358,28 @@ func (d *demo) converge(ctx context.Context) error {
 
 // check compares where each object is with where it should be.
 func (d *demo) check(ctx context.Context) (missing, extra []string, err error) {
+	ids := make([]string, 0, len(d.expect))
+	for _, e := range d.expect {
+		ids = append(ids, e.id)
+	}
+	held := map[string]map[string]map[string]bool{} // agency -> id -> version keys
+	for _, a := range d.agencies {
+		if held[a.Key], err = versionsAt(ctx, a, ids); err != nil {
+			return nil, nil, err
+		}
+	}
 	for _, e := range d.expect {
 		var at []string
 		for _, a := range d.agencies {
-			ok, err := holds(ctx, a, e.id)
-			if err != nil {
-				return nil, nil, err
-			}
+			versions := held[a.Key][e.id]
+			ok := len(versions) > 0 && (e.version == "" || versions[e.version])
 			should := slices.Contains(e.at, a.Key)
 			switch {
+			case len(versions) > 0 && !should:
+				at = append(at, a.Key)
+				extra = append(extra, fmt.Sprintf("%s reached the %s", e.what, a.Name))
 			case ok:
 				at = append(at, a.Key)
-				if !should {
-					extra = append(extra, fmt.Sprintf("%s reached the %s", e.what, a.Name))
-				}
 			case should:
 				missing = append(missing, fmt.Sprintf("%s at the %s", e.what, a.Name))
 			}
@@ -380,27 +389,40 @@ func (d *demo) check(ctx context.Context) (missing, extra []string, err error) {
 	return missing, extra, nil
 }
 
-// holds reports whether an agency's node holds an object, in any collection.
-func holds(ctx context.Context, a *Agency, id string) (bool, error) {
+// versionsAt returns the versions an agency's node holds, in any
+// collection, of each of the objects ids names (version keys; "" for an
+// unversioned object).
+func versionsAt(ctx context.Context, a *Agency, ids []string) (map[string]map[string]bool, error) {
 	admin, err := node.NodeAdmin(ctx, a.Store)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	colls, err := a.Store.Collections(ctx, nil, a.APIRoot)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	out := map[string]map[string]bool{}
 	for _, c := range colls {
-		page, err := a.Store.Find(ctx, admin, store.Query{APIRoot: a.APIRoot, Collection: c.ID, IDs: []string{id},
-			Versions: store.VersionFilter{All: true}, Limit: 1, Path: "demo check"})
-		if err != nil {
-			return false, err
-		}
-		if len(page.Items) > 0 {
-			return true, nil
+		q := store.Query{APIRoot: a.APIRoot, Collection: c.ID, IDs: ids, Versions: store.VersionFilter{All: true},
+			Limit: store.MaxPageSize, Path: "demo check"}
+		for {
+			page, err := a.Store.Find(ctx, admin, q)
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range page.Items {
+				if out[it.ID] == nil {
+					out[it.ID] = map[string]bool{}
+				}
+				out[it.ID][it.Version] = true
+			}
+			if !page.More {
+				break
+			}
+			q.Cursor = page.Next
 		}
 	}
-	return false, nil
+	return out, nil
 }
 
 func (d *demo) summary() {

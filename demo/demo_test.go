@@ -22,7 +22,7 @@ func TestTheScriptPlaysTheCaseToTheEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Steps != 7 || res.Objects != 10 || res.Alerts != 2 {
-		t.Errorf("played %d steps with %d objects, want 7, 10 and 2 alerts", res.Steps, res.Objects)
+		t.Errorf("played %d steps with %d objects and %d alerts, want 7, 10 and 2", res.Steps, res.Objects, res.Alerts)
 	}
 	for _, want := range []string{"REL TO US", "held by Russian Security Service, American Federal Bureau", "exactly the agencies"} {
 		if !strings.Contains(out.String(), want) {

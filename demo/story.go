@@ -40,9 +40,9 @@ func (d *demo) play(ctx context.Context) error {
 		"description": "The subject arrives on the overnight train and takes a taxi to the city centre.", "object_marking_refs": []string{stix.TLP2Green}})
 	if err := d.step(ctx, "The Russian service spots the dealer in St Petersburg and Moscow, and shares it with both partners (TLP:GREEN).",
 		ru, []map[string]any{dealer, spb, msk, seenSPb, seenMsk}, []expectation{
-			{dealer["id"].(string), "the dealer (identity)", all},
-			{seenSPb["id"].(string), "sighting in St Petersburg", all},
-			{seenMsk["id"].(string), "sighting in Moscow", all},
+			{id: dealer["id"].(string), what: "the dealer (identity)", at: all},
+			{id: seenSPb["id"].(string), what: "sighting in St Petersburg", at: all},
+			{id: seenMsk["id"].(string), what: "sighting in Moscow", at: all},
 		}); err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (d *demo) play(ctx context.Context) error {
 		"object_marking_refs": []string{stix.TLP2Amber},
 	})
 	if err := d.step(ctx, "The Russian service shares the address the dealer writes to his buyers from (TLP:AMBER: the operation's partners only).",
-		ru, []map[string]any{phone}, []expectation{{phone["id"].(string), "the dealer's e-mail (indicator)", all}}); err != nil {
+		ru, []map[string]any{phone}, []expectation{{id: phone["id"].(string), what: "the dealer's e-mail (indicator)", at: all}}); err != nil {
 		return err
 	}
 
@@ -77,8 +77,8 @@ func (d *demo) play(ctx context.Context) error {
 	})
 	if err := d.step(ctx, "The British service shares its London holdings with the Americans only (SECRET // REL TO GB, US // H2).",
 		gb, []map[string]any{relUS, london, raid}, []expectation{
-			{london["id"].(string), "Hatton Garden workshop (location)", []string{"gb", "us"}},
-			{raid["id"].(string), "report: London addresses to raid", []string{"gb", "us"}},
+			{id: london["id"].(string), what: "Hatton Garden workshop (location)", at: []string{"gb", "us"}},
+			{id: raid["id"].(string), what: "report: London addresses to raid", at: []string{"gb", "us"}},
 		}); err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (d *demo) play(ctx context.Context) error {
 		"object_refs": []string{dealer["id"].(string)}, "object_marking_refs": []string{usOnly["id"].(string)},
 	})
 	if err := d.step(ctx, "The Russian service releases the undercover officer's meeting arrangements to the Americans alone (REL TO US).",
-		ru, []map[string]any{usOnly, cover}, []expectation{{cover["id"].(string), "note: the undercover meeting", []string{"ru", "us"}}}); err != nil {
+		ru, []map[string]any{usOnly, cover}, []expectation{{id: cover["id"].(string), what: "note: the undercover meeting", at: []string{"ru", "us"}}}); err != nil {
 		return err
 	}
 
@@ -105,7 +105,7 @@ func (d *demo) play(ctx context.Context) error {
 		"description":         "An agent follows the dealer onto the flight from London Heathrow; a fresh team takes over surveillance on arrival.",
 		"object_marking_refs": []string{stix.TLP2Green}})
 	if err := d.step(ctx, "The American bureau follows the dealer from London to New York, where a fresh team takes over (TLP:GREEN).",
-		us, []map[string]any{jfk, flight}, []expectation{{flight["id"].(string), "sighting at JFK, New York", all}}); err != nil {
+		us, []map[string]any{jfk, flight}, []expectation{{id: flight["id"].(string), what: "sighting at JFK, New York", at: all}}); err != nil {
 		return err
 	}
 	return nil
@@ -130,12 +130,12 @@ func (d *demo) handset(ctx context.Context, ru, gb *Agency, now time.Time) error
 		"content":     "Intercepted calls from St Petersburg to a London mobile, " + intercepted + ".",
 		"object_refs": []string{theirs["id"].(string)}, "object_marking_refs": []string{stix.TLP2Green}})
 	if err := d.step(ctx, "The Russian service shares the London mobile the dealer calls, "+intercepted+" (TLP:GREEN).",
-		ru, []map[string]any{theirs, note}, []expectation{{theirs["id"].(string), "the London mobile (phone number)", []string{"ru", "gb", "us"}}}); err != nil {
+		ru, []map[string]any{theirs, note}, []expectation{{id: theirs["id"].(string), what: "the London mobile (phone number)", at: []string{"ru", "gb", "us"}}}); err != nil {
 		return err
 	}
 	ours := phone(british, stix.TLP2Amber)
 	if err := d.step(ctx, "The British service records the same handset from its own London inquiry, written "+british+" (TLP:AMBER).",
-		gb, []map[string]any{ours}, []expectation{{ours["id"].(string), "the British record of the handset", []string{"ru", "gb", "us"}}}); err != nil {
+		gb, []map[string]any{ours}, []expectation{{id: ours["id"].(string), what: "the British record of the handset", at: []string{"ru", "gb", "us"}}}); err != nil {
 		return err
 	}
 	// Both services see the alert: the value is the same number, +447700900123.
