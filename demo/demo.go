@@ -6,7 +6,13 @@
 // Each step adds intelligence at one node and waits until federation has
 // carried it to exactly the nodes its markings allow; the script checks
 // that, after every step, every object is held where it should be and
-// nowhere else.
+// nowhere else. The Russian service opens a joint operation with the other
+// two, and custody of the dealer and of a crate passes from team to team by
+// handoffs each proposed and answered at the node of the organisation
+// concerned; after every step the script checks, at every member node, the
+// custody, handoffs, coverage gaps, tasks and routes the node derives from
+// what federation brought it (node.LoadOperation), against its own account
+// of the story.
 package demo
 
 import (
@@ -72,6 +78,10 @@ type Result struct {
 	Steps   int
 	Objects int
 	Alerts  int // correlation alerts the story raised and the script saw
+	// Custody counts the checks of the operation: after every step since it
+	// opened, at every member node, its custodians, handoffs, gaps, tasks and
+	// routes as the node derives them.
+	Custody int
 	// Held maps each object of the story to the agencies holding it.
 	Held map[string][]string
 }
@@ -128,8 +138,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := d.play(ctx); err != nil {
 		return nil, err
 	}
-	res := &Result{Steps: d.steps, Objects: len(d.expect), Held: d.held, Alerts: d.alerts}
+	res := &Result{Steps: d.steps, Objects: len(d.expect), Held: d.held, Alerts: d.alerts, Custody: d.checks}
 	d.summary()
+	d.operationSummary()
 	if opt.Script {
 		return res, nil
 	}
@@ -156,6 +167,11 @@ type demo struct {
 	expect   []expectation
 	held     map[string][]string
 	names    map[string]string // object id -> what it is, for the story
+	when     time.Time         // the story's present: when the step happens, in 2003
+	scope    string            // the operation's scope marking
+	watch    *watch            // the script's account of the operation, once opened
+	last     *node.Operation   // the operation as the last check saw it
+	checks   int               // operation checks made (one per member node per step)
 }
 
 // expectation is an object and the agencies that must hold it.
@@ -164,6 +180,7 @@ type expectation struct {
 	what    string
 	at      []string // agency keys
 	version string   // the version key they must hold; "" for any
+	quiet   bool     // in the summary, not in the step's story
 }
 
 func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -297,11 +314,12 @@ func (d *demo) add(ctx context.Context, a *Agency, objs ...map[string]any) error
 
 // step plays one step: objects are added at an agency, then the script
 // waits until each reached the agencies expected, and checks that none
-// reached another.
+// reached another; once the operation is open, it checks what every member
+// node derives of it.
 func (d *demo) step(ctx context.Context, story string, at *Agency, objs []map[string]any, expect []expectation) error {
 	d.steps++
 	d.say("")
-	d.say("%d. [%s] %s", d.steps, at.Key, story)
+	d.say("%d. [%s] %s  %s", d.steps, at.Key, d.when.Format("2 Jan 2006"), story)
 	if err := d.add(ctx, at, objs...); err != nil {
 		return err
 	}
@@ -310,13 +328,27 @@ func (d *demo) step(ctx context.Context, story string, at *Agency, objs []map[st
 		return err
 	}
 	for _, e := range expect {
-		var names []string
-		for _, k := range e.at {
-			names = append(names, d.agency(k).Name)
+		if e.quiet {
+			continue
 		}
-		d.say("   %s -> held by %s", e.what, strings.Join(names, ", "))
+		d.say("   %s -> held by %s", e.what, d.heldBy(e.at))
+	}
+	if d.watch != nil {
+		return d.checkOperation(ctx)
 	}
 	return nil
+}
+
+// heldBy names the agencies that hold an object.
+func (d *demo) heldBy(keys []string) string {
+	if len(keys) == len(d.agencies) {
+		return "all three agencies"
+	}
+	var names []string
+	for _, k := range keys {
+		names = append(names, d.agency(k).Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // converge waits until every expected object is held exactly where it should
