@@ -138,6 +138,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := d.play(ctx); err != nil {
 		return nil, err
 	}
+	if err := d.settle(ctx); err != nil {
+		return nil, err
+	}
 	res := &Result{Steps: d.steps, Objects: len(d.expect), Held: d.held, Alerts: d.alerts, Custody: d.checks}
 	d.summary()
 	d.operationSummary()
@@ -324,7 +327,8 @@ func (d *demo) step(ctx context.Context, story string, at *Agency, objs []map[st
 		return err
 	}
 	d.expect = append(d.expect, expect...)
-	if err := d.converge(ctx); err != nil {
+	restricted := slices.ContainsFunc(expect, func(e expectation) bool { return len(e.at) < len(d.agencies) })
+	if err := d.converge(ctx, restricted); err != nil {
 		return err
 	}
 	for _, e := range expect {
@@ -352,9 +356,11 @@ func (d *demo) heldBy(keys []string) string {
 }
 
 // converge waits until every expected object is held exactly where it should
-// be, then looks once more after the federation loops have had time to
-// bring anything unexpected.
-func (d *demo) converge(ctx context.Context) error {
+// be. When the step shared something with some agencies only, it then looks
+// once more after the federation loops have had time to bring anything
+// unexpected (an object every agency must hold cannot land anywhere it
+// should not; the end of the story looks once more in any case).
+func (d *demo) converge(ctx context.Context, restricted bool) error {
 	deadline := time.Now().Add(d.opt.Wait)
 	for {
 		missing, extra, err := d.check(ctx)
@@ -376,8 +382,19 @@ func (d *demo) converge(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	// Let any push or pull still in flight land, then look again.
-	time.Sleep(3 * d.opt.PollInterval)
+	if !restricted {
+		return nil
+	}
+	return d.settle(ctx)
+}
+
+// settle lets any push or pull still in flight land, then looks again.
+func (d *demo) settle(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(3 * d.opt.PollInterval):
+	}
 	missing, extra, err := d.check(ctx)
 	if err != nil {
 		return err
