@@ -8,6 +8,7 @@ import (
 
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/ops"
+	"github.com/liaison-intel/liaison/policy"
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
 )
@@ -125,6 +126,28 @@ func LoadOperation(ctx context.Context, st store.Store, p *liaison.Principal, id
 	for _, s := range op.SubjectRefs {
 		followed[s] = true
 	}
+	// The operation's sightings are those carrying its scope (the markings
+	// of the operation object other than TLP): a sighting of the same person
+	// shared for another purpose is not part of its route or its coverage.
+	// An operation carrying no such marking takes every sighting of its
+	// subjects.
+	var scope []string
+	for _, m := range op.Markings {
+		if !policy.IsTLP(m) {
+			scope = append(scope, m)
+		}
+	}
+	inScope := func(marks []string) bool {
+		if len(scope) == 0 {
+			return true
+		}
+		for _, m := range marks {
+			if slices.Contains(scope, m) {
+				return true
+			}
+		}
+		return false
+	}
 	handoffs := map[string]bool{}
 	ids := make([]string, 0, len(g.objects))
 	for k := range g.objects {
@@ -162,7 +185,7 @@ func LoadOperation(ctx context.Context, st store.Store, p *liaison.Principal, id
 				v.Where[k] = g.where[k]
 			}
 		case x.Type == "sighting":
-			if s, err := ops.ParseSighting(x); err == nil && followed[s.SightingOfRef] {
+			if s, err := ops.ParseSighting(x); err == nil && followed[s.SightingOfRef] && inScope(s.Markings) {
 				v.Case.Sightings = append(v.Case.Sightings, *s)
 				v.Where[k] = g.where[k]
 				for _, ref := range s.WhereSightedRefs {

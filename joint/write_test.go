@@ -12,6 +12,7 @@ import (
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/auth"
 	"github.com/liaison-intel/liaison/ops"
+	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
 	"github.com/liaison-intel/liaison/store/sqlite"
 )
@@ -446,5 +447,30 @@ func TestWriteTargetIsACollectionTheCallerMayWriteHoldingTheOperation(t *testing
 	}
 	if following, err := FollowingOperations(ctx, n.st, n.gb, dealer); err != nil || len(following) != 2 {
 		t.Errorf("operations following the dealer: %d %v", len(following), err)
+	}
+}
+
+// A sighting of a subject shared for another purpose (not under the
+// operation's scope) is not part of the operation's route or coverage.
+func TestOnlyTheOperationsOwnSightingsAreOnItsRoute(t *testing.T) {
+	n := newOpsNode(t)
+	ctx := t.Context()
+	op := n.open(t)
+	mine, _, err := AddSighting(ctx, n.st, n.gb, n.root, n.coll, op.ID, NewSighting{Subject: dealer, Place: "Heathrow", Country: "GB"})
+	must(t, err)
+	other := ops.Sighting{Common: ops.Common{ID: "sighting--" + uuid.NewString(), CreatedByRef: n.gb.OrgID, Created: time.Now().UTC(),
+		Markings: []string{stix.TLP2Green}}, SightingOfRef: dealer, FirstSeen: time.Now().UTC()}
+	raw, err := other.Object()
+	must(t, err)
+	o, err := stix.Parse(raw)
+	must(t, err)
+	res, err := n.st.AddObjects(ctx, n.gb, store.AddRequest{APIRoot: n.root, Collection: n.coll}, func(yield func(*stix.Object, error) bool) { yield(o, nil) })
+	must(t, err)
+	if len(res.Refused) > 0 {
+		t.Fatal(res.Refused[0].Message)
+	}
+	v := mustLoad(t, n, n.gb, op.ID)
+	if len(v.Case.Sightings) != 1 || v.Case.Sightings[0].ID != mine.ID {
+		t.Errorf("the operation's sightings: %+v; want only %s, not the TLP:GREEN one shared apart", v.Case.Sightings, mine.ID)
 	}
 }

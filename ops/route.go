@@ -45,11 +45,12 @@ type RouteLeg struct {
 // Route puts the sightings of a subject or consignment in time order (ties
 // by sighting id), each with its place from locations and its custodian at
 // the time from custody (which may be nil), and joins consecutive sightings
-// that have coordinates by legs.
+// that have coordinates by legs. With custody, the route is as known at its
+// Now: sightings dated later are not on it yet, as Custody ignores them.
 func Route(subject string, sightings []Sighting, locations map[string]Location, custody *Coverage) *Timeline {
 	tl := &Timeline{Subject: subject}
 	for _, s := range distinct(sightings, func(x Sighting) string { return x.ID }, nil) {
-		if s.SightingOfRef != subject {
+		if s.SightingOfRef != subject || (custody != nil && s.Seen().After(custody.Now)) {
 			continue
 		}
 		st := Stop{Sighting: s.ID, Seen: s.Seen(), LastSeen: s.LastSeen, ReportedBy: s.CreatedByRef,

@@ -157,3 +157,20 @@ func TestALegAcrossTheAntimeridianIsCutThere(t *testing.T) {
 		t.Errorf("London to New York: %s", g.Type)
 	}
 }
+
+// A route as known at an earlier time holds only the sightings made by then,
+// each with the custodian of its moment.
+func TestARouteAsKnownEarlierHoldsOnlyTheSightingsMadeByThen(t *testing.T) {
+	c := theCase(t, true)
+	early := ts("2003-07-01T00:00:00.000Z")
+	tl := Route(dealer, c.Sightings, c.Locations, Custody(c, early))
+	full := Route(dealer, c.Sightings, c.Locations, Custody(c, ts("2003-08-13T00:00:00.000Z")))
+	if len(tl.Stops) == 0 || len(tl.Stops) >= len(full.Stops) {
+		t.Fatalf("the route at %s has %d stops, the full one %d: want some, fewer", early, len(tl.Stops), len(full.Stops))
+	}
+	for _, s := range tl.Stops {
+		if s.Seen.After(early) {
+			t.Errorf("the route at %s holds %s, seen at %s", early, s.Sighting, s.Seen)
+		}
+	}
+}
