@@ -48,6 +48,19 @@ type Store interface {
 	// EUNAUTHORIZED.
 	Authenticate(ctx context.Context, tokenHash []byte) (*liaison.Principal, error)
 
+	// Passwords and console sessions. A password is stored only as its
+	// encoded hash (argon2id, made by package auth), a session only as the
+	// SHA-256 hash of its secret. SetPassword is for the user itself or a
+	// node administrator, and ends the user's sessions; PasswordHash
+	// returns the user's id and hash ("" when none is set), ENOTFOUND for
+	// no such user. SessionPrincipal answers the principal of a session
+	// live at now, or EUNAUTHORIZED (unknown, ended or expired).
+	SetPassword(ctx context.Context, by *liaison.Principal, userID, hash string) error
+	PasswordHash(ctx context.Context, userName string) (userID, hash string, err error)
+	CreateSession(ctx context.Context, s *Session) error
+	SessionPrincipal(ctx context.Context, hash []byte, now time.Time) (*liaison.Principal, error)
+	DeleteSession(ctx context.Context, hash []byte) error
+
 	// API roots and collections.
 	CreateAPIRoot(ctx context.Context, by *liaison.Principal, r *liaison.APIRoot) error
 	APIRoots(ctx context.Context) ([]*liaison.APIRoot, error)
@@ -278,6 +291,7 @@ const (
 	ActionDisclosureAsk    = "disclosure-ask"    // a disclosure was requested
 	ActionDisclosureAnswer = "disclosure-answer" // a disclosure request was answered
 	ActionWarningList      = "warning-list"      // warning-list values were loaded
+	ActionPasswordSet      = "password-set"      // a user's password was set or changed
 )
 
 // AuditQuery selects audit entries.
@@ -295,6 +309,14 @@ type Token struct {
 	UserID  string
 	Label   string
 	Created time.Time
+}
+
+// Session is a signed-in console session.
+type Session struct {
+	Hash    []byte // SHA-256 of the secret the browser holds in its cookie
+	UserID  string
+	Created time.Time
+	Expires time.Time
 }
 
 // AddRequest says where objects go and how the add is recorded.

@@ -299,4 +299,16 @@ CREATE TABLE operations (
 	status  TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 `,
+	// 5: the console: passwords (their argon2id encodings) and sessions.
+	`
+ALTER TABLE users ADD COLUMN password TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE sessions (
+	hash    BLOB PRIMARY KEY,          -- SHA-256 of the cookie's secret; the secret is never stored
+	user_id TEXT NOT NULL REFERENCES users(id),
+	created INTEGER NOT NULL,
+	expires INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions (user_id);
+`,
 }

@@ -378,14 +378,18 @@ func (s *Store) CreateToken(ctx context.Context, by *liaison.Principal, t *store
 
 // Authenticate returns the principal owning a token.
 func (s *Store) Authenticate(ctx context.Context, hash []byte) (*liaison.Principal, error) {
+	return s.principal(ctx, "FROM tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = u.org_id WHERE t.hash = ?", hash)
+}
+
+// principal reads the principal of the user the query's FROM and WHERE
+// select (aliases u for users and o for organisations).
+func (s *Store) principal(ctx context.Context, from string, args ...any) (*liaison.Principal, error) {
 	var p liaison.Principal
 	var admin bool
 	var nodeOrg sql.NullString
 	err := s.read.QueryRowContext(ctx, `
 SELECT u.id, u.name, u.org_id, o.country, u.clearance, u.admin,
-       (SELECT value FROM settings WHERE name = ?)
-FROM tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = u.org_id
-WHERE t.hash = ?`, store.SettingNodeOrg, hash).Scan(&p.UserID, &p.UserName, &p.OrgID, &p.Country, &p.Clearance, &admin, &nodeOrg)
+       (SELECT value FROM settings WHERE name = ?) `+from, append([]any{store.SettingNodeOrg}, args...)...).Scan(&p.UserID, &p.UserName, &p.OrgID, &p.Country, &p.Clearance, &admin, &nodeOrg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "invalid credentials")
 	}
@@ -394,6 +398,78 @@ WHERE t.hash = ?`, store.SettingNodeOrg, hash).Scan(&p.UserID, &p.UserName, &p.O
 	}
 	p.NodeAdmin = admin && nodeOrg.Valid && nodeOrg.String == p.OrgID
 	return &p, nil
+}
+
+// SetPassword sets a user's password hash and ends the user's sessions.
+func (s *Store) SetPassword(ctx context.Context, by *liaison.Principal, userID, hash string) error {
+	if by != nil && by.UserID != userID && !by.NodeAdmin {
+		return liaison.Errorf(liaison.EFORBIDDEN, "only the user or a node administrator may set a password")
+	}
+	if hash == "" {
+		return liaison.Errorf(liaison.EINVALID, "an empty password hash")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE users SET password = ? WHERE id = ?", hash, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("user " + userID)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", userID); err != nil {
+			return err
+		}
+		return s.auditor(tx, by).record(ctx, store.ActionPasswordSet, userID, "", "", nil)
+	})
+}
+
+// PasswordHash returns a user's id and password hash.
+func (s *Store) PasswordHash(ctx context.Context, userName string) (string, string, error) {
+	var id, hash string
+	err := s.read.QueryRowContext(ctx, "SELECT id, password FROM users WHERE name = ?", userName).Scan(&id, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", notFound("user " + userName)
+	}
+	return id, hash, err
+}
+
+// CreateSession stores a session.
+func (s *Store) CreateSession(ctx context.Context, se *store.Session) error {
+	if len(se.Hash) != 32 {
+		return liaison.Errorf(liaison.EINVALID, "a session hash is 32 bytes of SHA-256")
+	}
+	if se.Created.IsZero() {
+		se.Created = s.now().UTC()
+	}
+	if !se.Expires.After(se.Created) {
+		return liaison.Errorf(liaison.EINVALID, "a session must expire after it is created")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// Sessions long expired are pruned as new ones come.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE expires < ?", micros(se.Created)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO sessions (hash, user_id, created, expires) VALUES (?, ?, ?, ?)",
+			se.Hash, se.UserID, micros(se.Created), micros(se.Expires))
+		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+			return liaison.Errorf(liaison.EINVALID, "user %s does not exist", se.UserID)
+		}
+		return err
+	})
+}
+
+// SessionPrincipal returns the principal of a live session.
+func (s *Store) SessionPrincipal(ctx context.Context, hash []byte, now time.Time) (*liaison.Principal, error) {
+	return s.principal(ctx, "FROM sessions se JOIN users u ON u.id = se.user_id JOIN organisations o ON o.id = u.org_id WHERE se.hash = ? AND se.expires > ?", hash, micros(now))
+}
+
+// DeleteSession ends a session (signing out); ending one that does not
+// exist is no error.
+func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE hash = ?", hash)
+		return err
+	})
 }
 
 // CreateAPIRoot registers an API root.

@@ -103,6 +103,10 @@ var bugs = []string{
 	"operation-unknown",             // no operation is known: scoped objects are their owners' alone
 	"operation-first-version",       // an operation's first version decides its members, not its latest
 	"operation-join-queues-nothing", // a new member's partner node is sent nothing already written
+	"password-anyone",               // any user may set another's password
+	"password-keeps-sessions",       // a new password leaves the user's sessions open
+	"session-never-expires",         // an expired session still signs in
+	"sign-out-keeps-session",        // DeleteSession ends nothing
 }
 
 func TestBugs(t *testing.T) {
@@ -138,6 +142,8 @@ type reference struct {
 	raisedThisWrite bool
 	// opMembers caches operationMembers while opGen, bumped whenever an
 	// operation version is stored or deleted, stays at opCached.
+	passwords       map[string]string     // user id → password hash
+	sessions        map[string]refSession // session hash → session
 	opMembers       map[string][]string
 	opGen, opCached int
 	indicators      []*refItem // every indicator version ever stored, for standing patterns
