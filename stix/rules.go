@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/liaison-intel/liaison/stix/pattern"
 )
 
 // This file holds what the STIX 2.1 specification requires of each object
@@ -506,7 +508,7 @@ var typeRules = map[string]typeRule{
 		aString("name"), aString("description"), aStringList("indicator_types"),
 		aString("pattern").req(), aString("pattern_type").req(), aString("pattern_version"),
 		aTimestamp("valid_from").req(), aTimestamp("valid_until"), aKillChain("kill_chain_phases"),
-	}, extra: func(v view) error { return v.order("valid_from", "valid_until", true) }},
+	}, extra: checkIndicator},
 	// 4.8
 	"infrastructure": {props: []prop{
 		aString("name").req(), aString("description"), aStringList("infrastructure_types"), aStringList("aliases"),
@@ -731,6 +733,24 @@ var typeRules = map[string]typeRule{
 		aString("name").req(), aString("description"), aString("schema").req(), aString("version").req(),
 		{name: "extension_types", kind: kStringList, required: true}, aStringList("extension_properties"),
 	}, extra: checkExtensionDefinition},
+}
+
+// checkIndicator: valid_until after valid_from, and a pattern in the STIX
+// patterning language that parses (§4.7.1: "the detection pattern for this
+// Indicator MUST be expressed as a STIX Pattern as specified in section 9"
+// when pattern_type is stix). Other pattern types (pcre, sigma, snort,
+// suricata, yara, open vocabulary) are kept unread.
+func checkIndicator(v view) error {
+	if err := v.order("valid_from", "valid_until", true); err != nil {
+		return err
+	}
+	if v.o.String("pattern_type") != "stix" {
+		return nil
+	}
+	if _, err := pattern.Parse(v.o.String("pattern")); err != nil {
+		return v.fail("pattern", "is not a valid STIX pattern (STIX 2.1 §9): %v", strings.TrimPrefix(err.Error(), "stix pattern: "))
+	}
+	return nil
 }
 
 func checkLocation(v view) error {
