@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-intel/liaison/api"
 	"github.com/liaison-intel/liaison/store"
 	"github.com/liaison-intel/liaison/taxii"
+	"github.com/liaison-intel/liaison/web"
 )
 
 // ServerConfig configures the HTTP side of a node.
@@ -31,7 +32,8 @@ type ServerConfig struct {
 }
 
 // Handler returns the node's HTTP handler: the TAXII API under /taxii2/,
-// /healthz and /metrics.
+// the JSON API under /api/v1/, the analyst console under /ui/, /healthz
+// and /metrics.
 func Handler(st store.Store, cfg ServerConfig) http.Handler {
 	log := cfg.Logger
 	if log == nil {
@@ -54,7 +56,13 @@ func Handler(st store.Store, cfg ServerConfig) http.Handler {
 		DefaultPageSize: cfg.DefaultPageSize,
 		MaxPageSize:     cfg.MaxPageSize,
 	}))
-	mux.Handle(api.Prefix, api.NewServer(st, cfg.Hub, log))
+	apiServer := api.NewServer(st, cfg.Hub, log)
+	mux.Handle(api.Prefix, apiServer)
+	console, err := web.New(st, web.Config{Logger: log, API: apiServer})
+	if err != nil {
+		panic(err) // the templates are embedded: a bug, found by every test
+	}
+	mux.Handle(web.Prefix, console)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()

@@ -175,3 +175,22 @@ func TestAdminCommandsWorkWhileAServerRuns(t *testing.T) {
 		}
 	}
 }
+
+func TestTheConsoleIsServedUnderUI(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	if _, err := Init(ctx, st, InitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h := Handler(st, ServerConfig{})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/ui/", nil))
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/ui/signin") {
+		t.Errorf("GET /ui/ signed out: %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/ui/signin", nil))
+	if rec.Code != 200 || rec.Header().Get("Content-Security-Policy") == "" || !strings.Contains(rec.Body.String(), `name="secret"`) {
+		t.Errorf("GET /ui/signin: %d, CSP %q", rec.Code, rec.Header().Get("Content-Security-Policy"))
+	}
+}
