@@ -42,8 +42,8 @@ type Config struct {
 	SessionTTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// MaxUpload bounds an imported bundle, in bytes (default: the API
-	// root's max_content_length, else 100 MiB).
+	// MaxUpload bounds a bundle imported through the console, in bytes
+	// (default 100 MiB).
 	MaxUpload int64
 }
 
@@ -80,6 +80,9 @@ func New(st store.Store, cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.upload <= 0 {
+		s.upload = 100 << 20
+	}
 	s.limiter = newLimiter(s.now)
 	s.verify = newPasswordVerifier()
 	var err error
@@ -102,6 +105,15 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /ui/password", s.signedIn(s.passwordForm))
 	m.HandleFunc("POST /ui/password", s.signedIn(s.setPassword))
 	m.HandleFunc("GET /ui/{$}", s.signedIn(s.home))
+	m.HandleFunc("GET /ui/operations", s.signedIn(s.operations))
+	m.HandleFunc("GET /ui/operations/{id}", s.signedIn(s.operation))
+	m.HandleFunc("POST /ui/operations/{id}/handoffs/{hid}/decision", s.signedIn(s.decideHandoff))
+	m.HandleFunc("GET /ui/objects", s.signedIn(s.objects))
+	m.HandleFunc("GET /ui/objects/{id}", s.signedIn(s.object))
+	m.HandleFunc("GET /ui/partners", s.signedIn(s.partners))
+	m.HandleFunc("GET /ui/audit", s.signedIn(s.audit))
+	m.HandleFunc("GET /ui/import", s.signedIn(s.importForm))
+	m.HandleFunc("POST /ui/import", s.signedIn(s.importBundle))
 	m.HandleFunc("GET /ui/api/v1/", s.signedIn(s.apiRead))
 	m.HandleFunc("/ui/", s.signedIn(func(w http.ResponseWriter, r *http.Request, c *console) {
 		s.notFound(w, r, c)

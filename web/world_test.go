@@ -47,20 +47,22 @@ type user struct {
 	p           *liaison.Principal
 }
 
+// clock is the real time moved ahead by what the test advanced it (the
+// store and package joint stamp writes with the real time).
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	offset time.Duration
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.t
+	return time.Now().Add(c.offset)
 }
 
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
-	c.t = c.t.Add(d)
+	c.offset += d
 	c.mu.Unlock()
 }
 
@@ -72,8 +74,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	w := &world{st: st, root: "liaison", shared: uuid.NewString(), own: uuid.NewString(),
-		clock: &clock{t: time.Now().UTC().Truncate(time.Millisecond)}}
+	w := &world{st: st, root: "liaison", shared: uuid.NewString(), own: uuid.NewString(), clock: &clock{}}
 	must(t, st.CreateAPIRoot(ctx, nil, &liaison.APIRoot{Name: w.root, Title: "Liaison", MaxContentLength: 1 << 20}))
 	must(t, st.SetSetting(ctx, store.SettingDefaultAPIRoot, w.root))
 	w.admin = w.user(t, "British service", "GB", "admin", true)
