@@ -318,3 +318,23 @@ func TestTheAuditLogOpensOnItsLatestEntries(t *testing.T) {
 		t.Errorf("the audit page does not open on the last %d entries (last is %d)", auditPageSize, last)
 	}
 }
+
+func TestTheHomePageShowsTheUsersAlerts(t *testing.T) {
+	w := newWorld(t)
+	pattern := "[ipv4-addr:value = '198.51.100.7']"
+	w.add(t, w.admin, w.shared, sdo("indicator", map[string]any{"name": "British lookout", "pattern_type": "stix", "valid_from": "2026-03-01T10:00:00Z", "pattern": pattern}))
+	w.add(t, w.pat, w.shared, sdo("indicator", map[string]any{"name": "American lookout", "pattern_type": "stix", "valid_from": "2026-03-01T10:00:00Z", "pattern": pattern}))
+	as, err := w.st.Alerts(t.Context(), w.pat.p, store.AlertQuery{})
+	must(t, err)
+	if len(as) == 0 {
+		t.Fatal("the store raised no alert for the shared address")
+	}
+	b := w.browser(t)
+	b.signIn("pat", w.pat.token)
+	a := b.get("/ui/")
+	for _, want := range []string{"198.51.100.7", "also held by British service", fmt.Sprintf(`data-after="%d"`, as[len(as)-1].Revision)} {
+		if !strings.Contains(a.body, want) {
+			t.Errorf("home lacks %q:\n%s", want, a.body)
+		}
+	}
+}
