@@ -45,7 +45,7 @@ for (const p of mainPages) {
   });
 }
 
-test('the board of operation IGLA: custody, handoffs, gaps, tasks and the dealer\'s route', { todo: signInTodo }, async () => {
+test('the board of operation IGLA: custody, handoffs, gaps, tasks, the routes of the dealer and the crate drawn on the map', { todo: signInTodo }, async () => {
   const node = demoNode('ru');
   const page = await signedIn(browser, node);
   await page.goto(node.url + '/ui/operations');
@@ -61,7 +61,19 @@ test('the board of operation IGLA: custody, handoffs, gaps, tasks and the dealer
   for (const place of ['Moscow, Red Square', 'London Heathrow Airport, Terminal 4', 'Port of Baltimore, Seagirt Marine Terminal']) {
     assert.ok(places.includes(place), `the routes pass ${place}: ${places.join(' / ')}`);
   }
-  assert.ok(await page.getByRole('img', { name: /^Map of the route of / }).count() > 0, 'a route map, labelled');
+  const maps = page.getByRole('img', { name: /^Map of the route of / });
+  assert.equal(await maps.count(), 2, 'a route map for each, labelled');
+  // Each map drawn offline: the world's countries, the legs, a point per
+  // sighting with coordinates.
+  await page.waitForFunction(() => [...document.querySelectorAll('.route-map')].every((m) => m.querySelector('svg .points circle')));
+  for (const map of await maps.all()) {
+    const drawn = await map.evaluate((m) => ({
+      countries: m.querySelectorAll('svg .countries path').length,
+      legs: m.querySelectorAll('svg .legs path').length,
+      points: m.querySelectorAll('svg .points circle').length,
+    }));
+    assert.ok(drawn.countries >= 170 && drawn.legs >= 1 && drawn.points >= 2, `${await map.getAttribute('aria-label')}: ${JSON.stringify(drawn)}`);
+  }
   await assertAccessible(page, 'operation board');
   await screenshot(page, screenshotDir, 'operation');
   await assertKeyboardReachable(page, 'operation board');
