@@ -275,7 +275,7 @@ func pageHeaders(t *testing.T, path string, a answer) {
 	if got := h.Get("Content-Security-Policy"); got != ContentSecurityPolicy {
 		t.Errorf("%s: CSP %q", path, got)
 	}
-	for name, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"} {
+	for name, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"} {
 		if got := h.Get(name); got != want {
 			t.Errorf("%s: %s %q, want %q", path, name, got, want)
 		}
