@@ -152,6 +152,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	for _, a := range d.agencies {
 		d.say("  %-26s %s/taxii2/   admin token %s", a.Name, a.URL, a.AdminToken)
 	}
+	d.say("The analyst consoles (user name \"admin\", the token above):")
+	for _, a := range d.agencies {
+		d.say("  %-26s %s/ui/", a.Name, a.URL)
+	}
 	d.say("Data in %s. Press Ctrl-C to stop.", dir)
 	select {
 	case <-ctx.Done():
