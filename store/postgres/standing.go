@@ -396,7 +396,7 @@ func (c *correlator) standingMatch(e *standingEntry, obsSeq int64, obsOwner stri
 	if had && looked || obsOwner == e.owner {
 		return nil
 	}
-	ip, isIP := ipOf(sel)
+	ip, isIP := correlate.RangeOf(sel)
 	if warned, err := c.warned(key, sel, ip, isIP); err != nil || warned {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -69,26 +68,26 @@ type matchCondition struct {
 // selector, given the network prefix lengths indexed for its kind.
 func matchConditions(key int64, s correlate.Selector, lengths []int) []matchCondition {
 	out := []matchCondition{{whereExact, []any{key, string(s.Kind), s.Value}}}
-	ip, isIP := ipOf(s)
+	ip, isIP := correlate.RangeOf(s)
 	if !isIP {
 		return out
 	}
-	if ip.network() {
-		out = append(out, matchCondition{whereInside, []any{ip.lo, ip.hi, ip.hi, ip.lo, ip.hi, string(s.Kind)}})
+	if ip.Network() {
+		out = append(out, matchCondition{whereInside, []any{ip.Lo, ip.Hi, ip.Hi, ip.Lo, ip.Hi, string(s.Kind)}})
 	}
-	own := ip.addr.BitLen()
-	if ip.network() {
-		own = ip.bits
+	own := ip.Addr.BitLen()
+	if ip.Network() {
+		own = ip.Bits
 	}
 	for _, bits := range lengths {
 		if bits >= own {
 			continue
 		}
-		p, err := ip.addr.Prefix(bits)
+		p, err := ip.Addr.Prefix(bits)
 		if err != nil {
 			continue
 		}
-		lo, hi := prefixBounds(p)
+		lo, hi := correlate.PrefixBounds(p)
 		out = append(out, matchCondition{whereNetAt, []any{lo, hi, string(s.Kind)}})
 	}
 	return out
@@ -220,52 +219,6 @@ func (c *correlator) stmt(st *sql.Stmt) *sql.Stmt {
 	return t
 }
 
-// ipSelector is an IP selector's range: lo and hi are 16-byte big-endian
-// bounds; bits is the prefix length of a network (-1 for one address).
-type ipSelector struct {
-	lo, hi []byte
-	bits   int
-	addr   netip.Addr // the address, or the network's first address
-}
-
-func (r ipSelector) network() bool { return r.bits >= 0 }
-
-// ipOf reads an IP selector (an address, or a network in CIDR form).
-func ipOf(s correlate.Selector) (ipSelector, bool) {
-	if s.Kind != correlate.KindIPv4 && s.Kind != correlate.KindIPv6 {
-		return ipSelector{}, false
-	}
-	if strings.Contains(s.Value, "/") {
-		p, err := netip.ParsePrefix(s.Value)
-		if err != nil {
-			return ipSelector{}, false
-		}
-		p = p.Masked()
-		lo, hi := prefixBounds(p)
-		return ipSelector{lo: lo, hi: hi, bits: p.Bits(), addr: p.Addr()}, true
-	}
-	a, err := netip.ParseAddr(s.Value)
-	if err != nil {
-		return ipSelector{}, false
-	}
-	b := a.As16()
-	return ipSelector{lo: b[:], hi: b[:], bits: -1, addr: a}, true
-}
-
-// prefixBounds returns the first and last addresses of a masked prefix as
-// 16-byte big-endian values.
-func prefixBounds(p netip.Prefix) (lo, hi []byte) {
-	first := p.Addr().As16()
-	last := first
-	bits := p.Addr().BitLen() - p.Bits()
-	for i := 15; i >= 0 && bits > 0; i-- {
-		n := min(bits, 8)
-		last[i] |= byte(1<<n - 1)
-		bits -= n
-	}
-	return first[:], last[:]
-}
-
 // index stores the selectors of a new object version (added at the
 // instant added; only when no other version of the object is in the
 // collection) and raises the alerts its values cause; then it does the
@@ -281,7 +234,7 @@ func (c *correlator) index(o *stix.Object, objectSeq int64, owner string, added 
 	var indexed []int64 // the keys looked up
 	for _, x := range correlate.Index(o, opt) {
 		key := idKey(x.Selector.String())
-		ip, isIP := ipOf(x.Selector)
+		ip, isIP := correlate.RangeOf(x.Selector)
 		warned, err := c.warned(key, x.Selector, ip, isIP)
 		if err != nil {
 			return err
@@ -319,18 +272,18 @@ func (c *correlator) index(o *stix.Object, objectSeq int64, owner string, added 
 
 // insertRow puts one selector of an object version into the index.
 func (c *correlator) insertRow(objectSeq int64, owner string, key int64, s correlate.Selector, source correlate.Source) error {
-	ip, isIP := ipOf(s)
+	ip, isIP := correlate.RangeOf(s)
 	var loV, hiV any
 	if isIP {
-		loV, hiV = ip.lo, ip.hi
-		if ip.network() {
-			if err := c.notePrefix(s.Kind, ip.bits); err != nil {
+		loV, hiV = ip.Lo, ip.Hi
+		if ip.Network() {
+			if err := c.notePrefix(s.Kind, ip.Bits); err != nil {
 				return err
 			}
 		}
 	}
 	_, err := c.stmt(c.shared.insert).ExecContext(c.ctx, objectSeq, key, string(s.Kind), s.Value, owner,
-		string(source), loV, hiV, isIP && ip.network())
+		string(source), loV, hiV, isIP && ip.Network())
 	return err
 }
 
@@ -358,7 +311,7 @@ func (c *correlator) options(owner string) (correlate.Options, error) {
 
 // warned reports whether a value is on a warning list: listed itself, or,
 // for an address or network, inside a listed range.
-func (c *correlator) warned(key int64, s correlate.Selector, ip ipSelector, isIP bool) (bool, error) {
+func (c *correlator) warned(key int64, s correlate.Selector, ip correlate.IPRange, isIP bool) (bool, error) {
 	if !c.lists {
 		if err := c.tx.QueryRowContext(c.ctx, "SELECT EXISTS (SELECT 1 FROM warning_values), EXISTS (SELECT 1 FROM warning_ranges)").Scan(&c.haveValues, &c.haveRanges); err != nil {
 			return false, err
@@ -380,19 +333,19 @@ func (c *correlator) warned(key int64, s correlate.Selector, ip ipSelector, isIP
 }
 
 // inRange reports whether an address or network lies in a warning range.
-func (c *correlator) inRange(ip ipSelector, isIP bool) (bool, error) {
+func (c *correlator) inRange(ip correlate.IPRange, isIP bool) (bool, error) {
 	if !isIP || !c.haveRanges {
 		return false, nil
 	}
 	var rangeHi []byte
-	err := c.stmt(c.shared.warnRange).QueryRowContext(c.ctx, ip.lo).Scan(&rangeHi)
+	err := c.stmt(c.shared.warnRange).QueryRowContext(c.ctx, ip.Lo).Scan(&rangeHi)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	return bytes.Compare(rangeHi, ip.hi) >= 0, nil
+	return bytes.Compare(rangeHi, ip.Hi) >= 0, nil
 }
 
 // prefixLengths returns the network prefix lengths indexed for a kind.
@@ -882,8 +835,8 @@ func (s *Store) AddWarningValues(ctx context.Context, p *liaison.Principal, list
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var ranges [][2][]byte
 		for _, v := range values {
-			if ip, ok := ipOf(correlate.Selector{Kind: correlate.Kind(v.Kind), Value: v.Value}); ok && ip.network() {
-				ranges = append(ranges, [2][]byte{ip.lo, ip.hi})
+			if ip, ok := correlate.RangeOf(correlate.Selector{Kind: correlate.Kind(v.Kind), Value: v.Value}); ok && ip.Network() {
+				ranges = append(ranges, [2][]byte{ip.Lo, ip.Hi})
 				n++
 				continue
 			}

@@ -59,13 +59,13 @@ func selectorFixture(b *testing.B, n int) *Store {
 			}
 			var lo, hi any
 			network := false
-			if ip, ok := ipOf(sel); ok {
+			if ip, ok := correlate.RangeOf(sel); ok {
 				p, err := netip.ParsePrefix(sel.Value)
 				if err == nil {
 					sel.Value = p.Masked().String()
-					ip, _ = ipOf(sel)
+					ip, _ = correlate.RangeOf(sel)
 				}
-				lo, hi, network = ip.lo, ip.hi, ip.network()
+				lo, hi, network = ip.Lo, ip.Hi, ip.Network()
 			}
 			if _, err := st.Exec(int64(i+1), idKey(sel.String()), string(sel.Kind), sel.Value, fmt.Sprintf("identity--org-%d", i%4), lo, hi, network); err != nil {
 				b.Fatal(err)
@@ -154,7 +154,7 @@ func BenchmarkMatchOneObservable(b *testing.B) {
 		o := obs[i%len(obs)]
 		for _, x := range correlate.Index(o, c.opt) {
 			key := idKey(x.Selector.String())
-			ip, isIP := ipOf(x.Selector)
+			ip, isIP := correlate.RangeOf(x.Selector)
 			if warned, err := c.warned(key, x.Selector, ip, isIP); err != nil || warned {
 				b.Fatal(err)
 			}
