@@ -22,7 +22,9 @@ type Operation struct {
 	Subjects map[string]*stix.Object // the identities and threat actors followed, as far as visible
 	// Where says, for each object id gathered, the collection it was read
 	// from (the first, when several hold it).
-	Where    map[string]string
+	Where map[string]string
+	// Objects holds, for each id of Where, the latest version read.
+	Objects  map[string]*stix.Object
 	Coverage *ops.Coverage
 	Now      time.Time
 }
@@ -38,8 +40,9 @@ type gathered struct {
 }
 
 // gather reads, collection by collection, the latest version of every
-// object of the operation types p may see.
-func gather(ctx context.Context, st store.Store, p *liaison.Principal, types []string) (*gathered, error) {
+// object of types (any type when empty) p may see, restricted to ids when
+// ids is not empty.
+func gather(ctx context.Context, st store.Store, p *liaison.Principal, types, ids []string) (*gathered, error) {
 	g := &gathered{objects: map[string]*stix.Object{}, where: map[string]string{}}
 	roots, err := st.APIRoots(ctx)
 	if err != nil {
@@ -51,7 +54,7 @@ func gather(ctx context.Context, st store.Store, p *liaison.Principal, types []s
 			return nil, err
 		}
 		for _, c := range colls {
-			q := store.Query{APIRoot: root.Name, Collection: c.ID, Types: types, WithContent: true, Limit: store.MaxPageSize, Path: "operations"}
+			q := store.Query{APIRoot: root.Name, Collection: c.ID, Types: types, IDs: ids, WithContent: true, Limit: store.MaxPageSize, Path: "operations"}
 			for {
 				page, err := st.Find(ctx, p, q)
 				if liaison.ErrorCode(err) == liaison.EFORBIDDEN || liaison.ErrorCode(err) == liaison.ENOTFOUND {
@@ -85,7 +88,7 @@ func gather(ctx context.Context, st store.Store, p *liaison.Principal, types []s
 // Operations returns the latest version of every operation p may see,
 // newest opened first.
 func Operations(ctx context.Context, st store.Store, p *liaison.Principal) ([]*ops.Operation, error) {
-	g, err := gather(ctx, st, p, []string{ops.TypeOperation})
+	g, err := gather(ctx, st, p, []string{ops.TypeOperation}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +111,7 @@ func Operations(ctx context.Context, st store.Store, p *liaison.Principal) ([]*o
 // custody at now. An operation p may not see is not found, exactly like
 // one that does not exist.
 func LoadOperation(ctx context.Context, st store.Store, p *liaison.Principal, id string, now time.Time) (*Operation, error) {
-	g, err := gather(ctx, st, p, opTypes)
+	g, err := gather(ctx, st, p, opTypes, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -202,8 +205,26 @@ func LoadOperation(ctx context.Context, st store.Store, p *liaison.Principal, id
 			v.Where[k] = g.where[k]
 		}
 	}
+	v.Objects = make(map[string]*stix.Object, len(v.Where))
+	for k := range v.Where {
+		if x := g.objects[k]; x != nil {
+			v.Objects[k] = x
+		}
+	}
 	v.Coverage = ops.Custody(v.Case, now)
 	return v, nil
+}
+
+// Objects returns the latest version p may see of every object of types
+// (any type when empty), or only of ids when ids is not empty, from every
+// collection p may read, by id. Like every read here it goes through the
+// store with p: what policy hides is simply absent.
+func Objects(ctx context.Context, st store.Store, p *liaison.Principal, types, ids []string) (map[string]*stix.Object, error) {
+	g, err := gather(ctx, st, p, types, ids)
+	if err != nil {
+		return nil, err
+	}
+	return g.objects, nil
 }
 
 // Route is the timeline and map of one subject or consignment of an

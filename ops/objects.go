@@ -297,6 +297,13 @@ var identifierKinds = map[string]correlate.Kind{
 	IdentifierAirWaybill: correlate.KindAirWaybill,
 }
 
+// IdentifierKind is the selector kind of a consignment identifier kind,
+// when correlate checks its values (containers and air waybills).
+func IdentifierKind(kind string) (correlate.Kind, bool) {
+	k, ok := identifierKinds[kind]
+	return k, ok
+}
+
 // ParseConsignment reads and checks a consignment object. Container numbers
 // and air waybills must pass their check digits (correlate.Normalise); they
 // are returned as written.

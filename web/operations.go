@@ -43,7 +43,8 @@ type boardPage struct {
 	// libraries in their load order (web/static/vendor/README.md), then
 	// ours; only those present in the binary.
 	Scripts []string
-	World   string // the world map's TopoJSON
+	World   string     // the world map's TopoJSON
+	Graph   *linkGraph // drawn by link-graph.js; its edges are a table without it
 }
 
 // boardScripts are the scripts the operation board wants, in load order.
@@ -111,7 +112,12 @@ func (s *Server) operation(w http.ResponseWriter, r *http.Request, c *console) {
 		s.fail(w, r, c, err)
 		return
 	}
-	d := boardPage{OperationView: v.View(names), Me: c.p.OrgID, Names: names, Scripts: s.present(boardScripts)}
+	graph, err := s.linkGraph(ctx, c.p, v)
+	if err != nil {
+		s.fail(w, r, c, err)
+		return
+	}
+	d := boardPage{OperationView: v.View(names), Me: c.p.OrgID, Names: names, Scripts: s.present(boardScripts), Graph: graph}
 	if _, ok := s.static[worldMap]; ok {
 		d.World = worldMap
 	}
