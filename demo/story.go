@@ -108,7 +108,7 @@ func (d *demo) play(ctx context.Context) error {
 
 	// The dealer's London handset: the Russian service shares it, the British
 	// service holds it too, written its own way: both are alerted.
-	if err := d.handset(ctx, ru, gb); err != nil {
+	if err := d.handset(ctx, ru, gb, dealerID); err != nil {
 		return err
 	}
 
@@ -408,8 +408,9 @@ func (d *demo) scoped(raw []byte, err error) builder {
 }
 
 // handset plays the moment the case turns on: two services already held the
-// same number, and the system notices.
-func (d *demo) handset(ctx context.Context, ru, gb *Agency) error {
+// same number, and the system notices. The Russian note ties the number to
+// the dealer, which is how the board's link graph knows it for his.
+func (d *demo) handset(ctx context.Context, ru, gb *Agency, dealerID string) error {
 	const intercepted = "+44 7700 900123" // as the Russian intercept logged it
 	const british = "07700 900123"        // as the British record has it: a UK national number
 	phone := func(value string, marking string) map[string]any {
@@ -425,7 +426,7 @@ func (d *demo) handset(ctx context.Context, ru, gb *Agency) error {
 	theirs := phone(intercepted, stix.TLP2Green)
 	note := sdo("note", d.when, map[string]any{"abstract": "The dealer calls his London contact",
 		"content":     "Intercepted calls from St Petersburg to a London mobile, " + intercepted + ".",
-		"object_refs": []string{theirs["id"].(string)}, "object_marking_refs": []string{stix.TLP2Green}})
+		"object_refs": []string{theirs["id"].(string), dealerID}, "object_marking_refs": []string{stix.TLP2Green}})
 	if err := d.step(ctx, "The Russian service shares the London mobile the dealer calls, "+intercepted+" (TLP:GREEN).",
 		ru, []map[string]any{theirs, note}, []expectation{{id: theirs["id"].(string), what: "the London mobile (phone number)", at: []string{"ru", "gb", "us"}}}); err != nil {
 		return err
