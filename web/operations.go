@@ -63,7 +63,7 @@ var boardScripts = []string{
 	"/ui/static/vendor/topojson-client/topojson-client.min.js",
 	"/ui/static/vendor/cytoscape/cytoscape.min.js",
 	"/ui/static/js/route-map.js",
-	"/ui/static/js/link-graph.js", // not written yet
+	"/ui/static/js/link-graph.js",
 	"/ui/static/js/live.js",
 }
 
