@@ -35,7 +35,8 @@ type Result struct {
 	Refused   []Refusal `json:"refused"`
 }
 
-// Progress is called as the import goes: objects read and bytes consumed.
+// Progress is called as the import goes, every 100 objects read and once at
+// the end: objects read and bytes consumed.
 type Progress func(objects int, bytes int64)
 
 // Import reads a bundle (or a single STIX object) from r and adds its objects
@@ -57,7 +58,7 @@ func Import(ctx context.Context, st store.Store, p *liaison.Principal, apiRoot, 
 				return
 			}
 			read++
-			if progress != nil && read%1000 == 0 {
+			if progress != nil && read%100 == 0 {
 				progress(read, br.Offset())
 			}
 			o, err := stix.Parse(raw)

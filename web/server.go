@@ -58,6 +58,7 @@ type Server struct {
 	pages   map[string]*page
 	static  map[string]staticFile
 	limiter *limiter
+	imports importWatches // the uploads followed live
 	verify  *passwordVerifier
 	mux     *http.ServeMux
 }
@@ -114,6 +115,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /ui/audit", s.signedIn(s.audit))
 	m.HandleFunc("GET /ui/import", s.signedIn(s.importForm))
 	m.HandleFunc("POST /ui/import", s.signedIn(s.importBundle))
+	m.HandleFunc("GET /ui/import/progress", s.signedIn(s.importProgressStream))
 	m.HandleFunc("GET /ui/api/v1/operations/{id}/graph", s.signedIn(s.operationGraph))
 	m.HandleFunc("GET /ui/api/v1/", s.signedIn(s.apiRead))
 	m.HandleFunc("/ui/", s.signedIn(func(w http.ResponseWriter, r *http.Request, c *console) {
