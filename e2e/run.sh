@@ -83,6 +83,10 @@ if [ ${#tests[@]} -eq 0 ]; then
   tests=("$e2e"/tests/*.test.js)
 fi
 export LIAISON_E2E_STATE="$work/state.json"
+# The binary and the serve node's data directory, for the tests that run
+# admin commands (liaison org|user|collection|marking) on the running node.
+export LIAISON_E2E_BIN="$work/liaison"
+export LIAISON_E2E_NODE_DATA="$work/node"
 export CHROMIUM="$chromium"
 export LIAISON_E2E_SCREENSHOTS="${LIAISON_E2E_SCREENSHOTS:-$root/docs/screenshots}"
 export LIAISON_E2E_OUT="${LIAISON_E2E_OUT:-$e2e/out}"

@@ -17,6 +17,11 @@ if (!statePath) {
 // Each is { key?, name, url, user, token } with the admin user's token.
 export const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
 
+// The liaison binary run.sh built, and the data directory of state.node:
+// admin commands (`liaison --data DIR org add`, …) work on a running node.
+export const liaisonBin = process.env.LIAISON_E2E_BIN;
+export const nodeData = process.env.LIAISON_E2E_NODE_DATA;
+
 export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // Screenshots of the console's pages, committed and shown in the README.
