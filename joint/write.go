@@ -253,13 +253,17 @@ func FindOrganisation(ctx context.Context, st store.Store, nameOrID string) (*li
 
 // WriteTarget says where p writes about an operation: the API root of the
 // collection named (which p must be allowed to write), or, when collection
-// is "", the first collection p may write that holds the operation (any
-// collection p may write when operation is "" too, the node's default API
-// root first). An operation p may not see is not found, exactly like one
-// that does not exist.
+// is "", the collection p may write that the most other members of the
+// operation may read (so that what p writes — a decision, a sighting —
+// reaches their nodes), preferring one that holds the operation; when no
+// such collection is shared with another member, the first one p may write
+// that holds the operation (any collection p may write when operation is ""
+// too, the node's default API root first). An operation p may not see is
+// not found, exactly like one that does not exist.
 func WriteTarget(ctx context.Context, st store.Store, p *liaison.Principal, collection, operationID string) (apiRoot, coll string, err error) {
+	var op *ops.Operation
 	if operationID != "" {
-		if _, err := operation(ctx, st, p, operationID); err != nil {
+		if op, err = operation(ctx, st, p, operationID); err != nil {
 			return "", "", err
 		}
 	}
@@ -278,6 +282,12 @@ func WriteTarget(ctx context.Context, st store.Store, p *liaison.Principal, coll
 			return 0
 		})
 	}
+	type candidate struct {
+		root, coll string
+		readers    int  // other members of the operation who may read it
+		holds      bool // it holds the operation
+	}
+	var best *candidate
 	for _, r := range roots {
 		colls, err := st.Collections(ctx, p, r.Name)
 		if err != nil {
@@ -296,22 +306,34 @@ func WriteTarget(ctx context.Context, st store.Store, p *liaison.Principal, coll
 			if !policy.CollectionAccess(p, c).Write {
 				continue
 			}
-			if operationID == "" {
+			if op == nil {
 				return r.Name, c.ID, nil
+			}
+			cand := candidate{root: r.Name, coll: c.ID}
+			for _, m := range op.MemberRefs {
+				if m != p.OrgID && policy.CollectionAccess(&liaison.Principal{OrgID: m}, c).Read {
+					cand.readers++
+				}
 			}
 			page, err := st.Find(ctx, p, store.Query{APIRoot: r.Name, Collection: c.ID, IDs: []string{operationID}, Limit: 1, Path: opPath})
-			if liaison.ErrorCode(err) == liaison.EFORBIDDEN {
+			switch {
+			case liaison.ErrorCode(err) == liaison.EFORBIDDEN:
+			case err != nil:
+				return "", "", err
+			default:
+				cand.holds = len(page.Items) > 0
+			}
+			if cand.readers == 0 && !cand.holds {
 				continue
 			}
-			if err != nil {
-				return "", "", err
-			}
-			if len(page.Items) > 0 {
-				return r.Name, c.ID, nil
+			if best == nil || cand.readers > best.readers || (cand.readers == best.readers && cand.holds && !best.holds) {
+				best = &cand
 			}
 		}
 	}
 	switch {
+	case best != nil:
+		return best.root, best.coll, nil
 	case collection != "":
 		return "", "", liaison.Errorf(liaison.ENOTFOUND, "no collection %s", collection)
 	case operationID != "":

@@ -474,3 +474,22 @@ func TestOnlyTheOperationsOwnSightingsAreOnItsRoute(t *testing.T) {
 		t.Errorf("the operation's sightings: %+v; want only %s, not the TLP:GREEN one shared apart", v.Case.Sightings, mine.ID)
 	}
 }
+
+// What a member writes about an operation goes, by default, where the other
+// members read: a collection shared with them beats one that only holds
+// the operation (an inbox a partner pushed it into, which goes nowhere).
+func TestWriteTargetPrefersACollectionTheOtherMembersRead(t *testing.T) {
+	n := newOpsNode(t)
+	ctx := t.Context()
+	op, _, err := CreateOperation(ctx, n.st, n.ru, n.root, n.own, NewOperation{Name: "INBOX", Members: []string{"British service"}, Subjects: []string{dealer}})
+	must(t, err)
+	root, coll, err := WriteTarget(ctx, n.st, n.ru, "", op.ID)
+	must(t, err)
+	if root != n.root || coll != n.coll {
+		t.Errorf("WriteTarget chose %s/%s; want the collection the British service reads, %s", root, coll, n.coll)
+	}
+	// Named, a collection is taken as it is.
+	if _, coll, err := WriteTarget(ctx, n.st, n.ru, n.own, op.ID); err != nil || coll != n.own {
+		t.Errorf("a named collection: %s, %v", coll, err)
+	}
+}
