@@ -1,5 +1,5 @@
 // console.js: what the console tests share — signing in as a person does,
-// the accessibility and keyboard checks, and the probe for a known bug.
+// the accessibility and keyboard checks.
 import assert from 'node:assert/strict';
 import { axeViolations, describeViolations } from './axe.js';
 import { launch, newPage } from './browser.js';
@@ -64,32 +64,3 @@ export async function assertKeyboardReachable(page, what) {
   assert.equal(reached.length, controls, `${what}: ${controls} controls, reached by Tab: ${order}`);
 }
 
-// Known bug in the console at the time of writing: it answers with
-// Referrer-Policy: no-referrer, so browsers send `Origin: null` with its own
-// forms' POSTs (Fetch standard, "serializing a request origin"), and it
-// refuses them as cross-site: nobody can sign in from a browser. While
-// Chromium's sign-in POST is still refused so, the tests that need a browser
-// signed in run as TODO (they run and report, but do not fail the run); once
-// it is fixed they count, with no change here. See e2e/README.md.
-async function refusesOwnForms(node) {
-  const probe = await launch();
-  try {
-    const page = await newPage(probe);
-    await page.goto(node.url + '/ui/signin');
-    // The empty form, sent past the browser's own check of required fields:
-    // 400 from a console that reads it (no failed sign-in is counted), 403
-    // from one that refuses it unread.
-    const [res] = await Promise.all([
-      page.waitForResponse((r) => r.request().method() === 'POST'),
-      page.evaluate(() => document.querySelector('form[action="/ui/signin"]').submit()),
-    ]);
-    return res.status() === 403;
-  } finally {
-    await probe.close();
-  }
-}
-
-// signInTodo is the `todo` option of a test that needs a signed-in browser.
-export const signInTodo = (await refusesOwnForms(state.node))
-  ? 'known bug: the console refuses its own sign-in form sent by a browser (Origin: null under Referrer-Policy: no-referrer)'
-  : false;

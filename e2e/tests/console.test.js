@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, newPage, screenshot } from '../lib/browser.js';
-import { assertAccessible, assertKeyboardReachable, signIn, signInTodo, submit } from '../lib/console.js';
+import { assertAccessible, assertKeyboardReachable, signIn, submit } from '../lib/console.js';
 import { demoNode, screenshotDir, state } from '../lib/env.js';
 
 let browser;
@@ -14,7 +14,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('a page of the console asked for without a session leads to sign-in, and back after it', { todo: signInTodo }, async () => {
+test('a page of the console asked for without a session leads to sign-in, and back after it', async () => {
   const node = state.node;
   const page = await newPage(browser);
   await page.goto(node.url + '/ui/');
@@ -48,7 +48,7 @@ test('the sign-in page can be used by keyboard alone: every control is reached b
   await page.context().close();
 });
 
-test('signing in by keyboard alone: type, Tab, type, Enter', { todo: signInTodo }, async () => {
+test('signing in by keyboard alone: type, Tab, type, Enter', async () => {
   const node = demoNode('us');
   const page = await newPage(browser);
   await page.goto(node.url + '/ui/signin');
@@ -61,7 +61,7 @@ test('signing in by keyboard alone: type, Tab, type, Enter', { todo: signInTodo 
   await page.context().close();
 });
 
-test('a wrong token is refused on the sign-in page with a message', { todo: signInTodo }, async () => {
+test('a wrong token is refused on the sign-in page with a message', async () => {
   const node = demoNode('ru');
   const page = await newPage(browser);
   await signIn(page, node, { secret: 'lsn_this-is-not-the-token' });
@@ -75,7 +75,7 @@ test('a wrong token is refused on the sign-in page with a message', { todo: sign
   await page.context().close();
 });
 
-test('the Russian service signs in with its token and sees its home page: alerts, operation IGLA, partners', { todo: signInTodo }, async () => {
+test('the Russian service signs in with its token and sees its home page: alerts, operation IGLA, partners', async () => {
   const node = demoNode('ru');
   const page = await newPage(browser);
   await signIn(page, node);
@@ -93,7 +93,7 @@ test('the Russian service signs in with its token and sees its home page: alerts
   await page.context().close();
 });
 
-test('every control of the home page is reached by Tab', { todo: signInTodo }, async () => {
+test('every control of the home page is reached by Tab', async () => {
   const node = demoNode('ru');
   const page = await newPage(browser);
   await signIn(page, node);
@@ -102,7 +102,7 @@ test('every control of the home page is reached by Tab', { todo: signInTodo }, a
   await page.context().close();
 });
 
-test('signing out ends the session: the home page asks for sign-in again', { todo: signInTodo }, async () => {
+test('signing out ends the session: the home page asks for sign-in again', async () => {
   const node = demoNode('gb');
   const page = await newPage(browser);
   await signIn(page, node);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch } from '../lib/browser.js';
-import { assertAccessible, signInTodo, signedIn, submit } from '../lib/console.js';
+import { assertAccessible, signedIn, submit } from '../lib/console.js';
 import { demoNode } from '../lib/env.js';
 
 let browser;
@@ -22,7 +22,7 @@ const dealer = 'Semyon Arkadyevich Lorin';
 const mobile = '+447700900123'; // the dealer's London handset, as a phone selector
 const services = ['Russian Security Service', 'British Security Service', 'American Federal Bureau'];
 
-test('the board of operation IGLA draws its link graph: the dealer, his phone, the three services', { todo: signInTodo }, async () => {
+test('the board of operation IGLA draws its link graph: the dealer, his phone, the three services', async () => {
   const node = demoNode('ru');
   const page = await signedIn(browser, node);
   await page.goto(node.url + '/ui/operations');

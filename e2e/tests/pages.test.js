@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launch, screenshot } from '../lib/browser.js';
-import { assertAccessible, assertKeyboardReachable, signInTodo, signedIn, submit } from '../lib/console.js';
+import { assertAccessible, assertKeyboardReachable, signedIn, submit } from '../lib/console.js';
 import { demoNode, screenshotDir, state } from '../lib/env.js';
 
 let browser;
@@ -29,7 +29,7 @@ const mainPages = [
 ];
 
 for (const p of mainPages) {
-  test(`${p.link}: reached from the main navigation, accessible, every control reached by Tab`, { todo: signInTodo }, async () => {
+  test(`${p.link}: reached from the main navigation, accessible, every control reached by Tab`, async () => {
     const node = demoNode('ru');
     const page = await signedIn(browser, node);
     const nav = page.getByRole('navigation', { name: 'Main' });
@@ -45,7 +45,7 @@ for (const p of mainPages) {
   });
 }
 
-test('the board of operation IGLA: custody, handoffs, gaps, tasks, the routes of the dealer and the crate drawn on the map', { todo: signInTodo }, async () => {
+test('the board of operation IGLA: custody, handoffs, gaps, tasks, the routes of the dealer and the crate drawn on the map', async () => {
   const node = demoNode('ru');
   const page = await signedIn(browser, node);
   await page.goto(node.url + '/ui/operations');
@@ -81,7 +81,7 @@ test('the board of operation IGLA: custody, handoffs, gaps, tasks, the routes of
   await page.context().close();
 });
 
-test('an object found by name opens with its markings and JSON', { todo: signInTodo }, async () => {
+test('an object found by name opens with its markings and JSON', async () => {
   const node = demoNode('ru');
   const page = await signedIn(browser, node);
   await page.goto(node.url + '/ui/objects');
@@ -103,7 +103,7 @@ test('an object found by name opens with its markings and JSON', { todo: signInT
   await page.context().close();
 });
 
-test('a bundle imported from the browser: the added object counted, the refused one listed with its reason', { todo: signInTodo }, async () => {
+test('a bundle imported from the browser: the added object counted, the refused one listed with its reason', async () => {
   const node = state.node;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liaison-e2e-import-'));
   const file = path.join(dir, 'bundle.json');
