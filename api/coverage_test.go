@@ -9,18 +9,32 @@ import (
 	"github.com/liaison-intel/liaison/ops"
 )
 
-// nextGap returns the next coverage event, failing after a generous deadline.
+// nextNamed returns the next event of a name, passing over the others,
+// failing after a generous deadline.
+func (c *sseClient) nextNamed(t *testing.T, name string) event {
+	t.Helper()
+	timeout := time.After(deadline)
+	for {
+		select {
+		case e, ok := <-c.events:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			if e.name == name {
+				return e
+			}
+		case <-timeout:
+			t.Fatalf("no %s event within %v", name, deadline)
+		}
+	}
+}
+
+// nextGap returns the next coverage event.
 func (c *sseClient) nextGap(t *testing.T) CoverageEvent {
 	t.Helper()
-	select {
-	case e, ok := <-c.events:
-		if !ok {
-			t.Fatal("the coverage stream ended")
-		}
+	e := c.nextNamed(t, "coverage")
+	{
 		var g CoverageEvent
-		if e.name != "coverage" {
-			t.Fatalf("event %q, want coverage", e.name)
-		}
 		if err := json.Unmarshal([]byte(e.data), &g); err != nil {
 			t.Fatalf("event data %q: %v", e.data, err)
 		}
@@ -28,10 +42,18 @@ func (c *sseClient) nextGap(t *testing.T) CoverageEvent {
 			t.Errorf("event id %q, want the gap's %q", e.id, g.ID)
 		}
 		return g
-	case <-time.After(deadline):
-		t.Fatalf("no coverage event within %v", deadline)
 	}
-	return CoverageEvent{}
+}
+
+// nextCustody returns the next custody event.
+func (c *sseClient) nextCustody(t *testing.T) CustodyEvent {
+	t.Helper()
+	e := c.nextNamed(t, "custody")
+	var ce CustodyEvent
+	if err := json.Unmarshal([]byte(e.data), &ce); err != nil {
+		t.Fatalf("event data %q: %v", e.data, err)
+	}
+	return ce
 }
 
 func TestCoverageGapsFireAsTheyHappenAndOnlyToMembers(t *testing.T) {
@@ -73,5 +95,31 @@ func TestCoverageGapsFireAsTheyHappenAndOnlyToMembers(t *testing.T) {
 	w.do(t, "GET", "/api/v1/coverage", w.carol.token, nil).decode(t, http.StatusOK, &theirs)
 	if len(theirs.Gaps) != 0 {
 		t.Errorf("an organisation outside the operation sees its gaps: %+v", theirs.Gaps)
+	}
+	// A third proposal, accepted: the custodian changes, and the stream says so.
+	var third, decided writtenBody
+	w.do(t, "POST", "/api/v1/operations/"+op.ID+"/handoffs", w.alice.token, map[string]any{
+		"subject": dealer, "to": "Agency B", "to_team": "Field office",
+	}).decode(t, http.StatusCreated, &third)
+	w.do(t, "POST", "/api/v1/operations/"+op.ID+"/handoffs/"+third.ID+"/decision", w.bob.token, map[string]any{
+		"decision": "accepted",
+	}).decode(t, http.StatusCreated, &decided)
+	for {
+		ce := c.nextCustody(t)
+		if ce.Custodian == nil {
+			continue // the subject held by nobody, as it was on connecting
+		}
+		if ce.Operation != op.ID || ce.Subject != dealer || ce.Custodian.Org != w.bob.org.ID || ce.Custodian.Handoff != third.ID ||
+			ce.ID != CustodyKey(dealer, ce.Custodian) {
+			t.Errorf("custody event %+v; want the dealer held by Agency B through %s", ce, third.ID)
+		}
+		break
+	}
+
+	// Covered now: the gaps are gone from the JSON.
+	var after struct{ Gaps []CoverageEvent }
+	w.do(t, "GET", "/api/v1/coverage", w.bob.token, nil).decode(t, http.StatusOK, &after)
+	if len(after.Gaps) != 0 {
+		t.Errorf("with the dealer held, gaps remain: %+v", after.Gaps)
 	}
 }

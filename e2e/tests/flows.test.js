@@ -89,6 +89,43 @@ test('the lead\'s node learns of the handoff accepted from the board', async () 
   }, 15);
 });
 
+test('the lead\'s board shows the new custodian, without a reload, when the receiving node accepts', async () => {
+  const ru = demoNode('ru');
+  const gb = demoNode('gb');
+  const igla = (await api(ru, 'GET', '/api/v1/operations')).operations.find((o) => o.name === 'IGLA');
+  const dealer = igla.subject_refs[0];
+  const op = await api(ru, 'POST', '/api/v1/operations', {
+    name: `MERLIN ${Date.now()}`, objective: 'Follow the dealer on his next trip', members: ['British Security Service'],
+    subjects: [dealer], collection: await collectionTitled(ru, 'Joint operation'),
+  });
+  const handoff = await api(ru, 'POST', `/api/v1/operations/${op.id}/handoffs`, {
+    subject: dealer, to: 'British Security Service', to_team: 'A4 surveillance',
+  });
+  await until('the handoff at the British node', async () => {
+    try {
+      const view = await api(gb, 'GET', `/api/v1/operations/${op.id}`);
+      return view.pending_handoffs.some((h) => h.id === handoff.id);
+    } catch {
+      return false;
+    }
+  });
+
+  const page = await signedIn(browser, ru);
+  await page.goto(`${ru.url}/ui/operations/${op.id}`);
+  const custody = () => page.getByRole('region', { name: 'Custody now' }).getByRole('row').filter({ hasText: 'Semyon' });
+  assert.match(await custody().textContent(), /nobody holds it now/);
+  await page.evaluate(() => { window.e2eSamePage = true; });
+
+  await api(gb, 'POST', `/api/v1/operations/${op.id}/handoffs/${handoff.id}/decision`, { decision: 'accepted' });
+  await page.waitForFunction(() => /British Security Service/.test(
+    [...document.querySelectorAll('#custody tr[data-subject]')].map((tr) => tr.textContent).join(' ')), null, { timeout: 20000 });
+  const cells = await custody().getByRole('cell').allTextContents();
+  assert.deepEqual(cells.slice(2, 4), ['British Security Service', 'A4 surveillance'], `custody now: ${cells.join(' | ')}`);
+  assert.equal(await page.evaluate(() => window.e2eSamePage), true, 'the page was not reloaded');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('an alert arrives live on the home page when another organisation writes a value the node holds', async () => {
   const node = state.node;
   const value = `courier-${Date.now()}@example.org`;

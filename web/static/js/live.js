@@ -97,11 +97,50 @@
       li.appendChild(document.createTextNode(': ' + (gapWords[e.gap.kind] || e.gap.kind) + ' \u2014 ' + shortID(e.gap.subject_ref) + ', ' + when(e.gap.time) + '.'));
       list.insertBefore(li, list.firstChild);
     });
+    return es;
+  }
+
+  // refreshBoard replaces the board's custody and pending handoffs with the
+  // page as the node renders it now (same origin, parsed, never executed).
+  var refreshing = false;
+  function refreshBoard() {
+    if (refreshing) { return; }
+    refreshing = true;
+    fetch(window.location.href, { credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) { throw new Error(String(r.status)); }
+      return r.text();
+    }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, 'text/html');
+      ['custody', 'handoffs'].forEach(function (id) {
+        var now = document.getElementById(id);
+        var fresh = doc.getElementById(id);
+        if (now && fresh) { now.replaceWith(document.importNode(fresh, true)); }
+      });
+    }).catch(function () {}).then(function () { refreshing = false; });
+  }
+
+  // liveCustody follows who holds each subject of the board's operation:
+  // when the stream says another custodian than the board shows (a handoff
+  // accepted here or at a partner's node), the board is brought up to date.
+  function liveCustody(list, es) {
+    var only = list.dataset.operation;
+    es.addEventListener('custody', function (ev) {
+      var e;
+      try { e = JSON.parse(ev.data); } catch (x) { return; }
+      if (e.operation_ref !== only) { return; }
+      var shown = Array.prototype.find.call(document.querySelectorAll('#custody tr[data-subject]'), function (tr) {
+        return tr.dataset.subject === e.subject_ref;
+      });
+      if (shown && shown.dataset.custody !== e.id) { refreshBoard(); }
+    });
   }
 
   if (!window.EventSource) { return; }
   var alerts = document.getElementById('alerts');
   if (alerts && alerts.dataset.stream) { liveAlerts(alerts); }
   var coverage = document.getElementById('coverage');
-  if (coverage && coverage.dataset.stream) { liveCoverage(coverage); }
+  if (coverage && coverage.dataset.stream) {
+    var es = liveCoverage(coverage);
+    if (coverage.dataset.operation && document.getElementById('custody')) { liveCustody(coverage, es); }
+  }
 }());
