@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gowebpki/jcs"
 )
@@ -184,4 +186,37 @@ func peekID(raw []byte) string {
 		i = k
 	}
 	return ""
+}
+
+// References returns the ids an object names in its top-level reference
+// properties (names ending in _ref or _refs), but created_by_ref and
+// object_marking_refs, which say who made it and how it is marked rather
+// than what it is about. Each id once, in property-name order.
+func (o *Object) References() []string {
+	names := make([]string, 0, len(o.Props))
+	for name := range o.Props {
+		if (strings.HasSuffix(name, "_ref") && name != "created_by_ref") || (strings.HasSuffix(name, "_refs") && name != "object_marking_refs") {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	var out []string
+	for _, name := range names {
+		raw := o.Props[name]
+		var one string
+		var many []string
+		switch {
+		case json.Unmarshal(raw, &one) == nil:
+			many = []string{one}
+		case json.Unmarshal(raw, &many) == nil:
+		default:
+			continue
+		}
+		for _, id := range many {
+			if id != "" && !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }

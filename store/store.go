@@ -48,6 +48,14 @@ type Store interface {
 	// EUNAUTHORIZED.
 	Authenticate(ctx context.Context, tokenHash []byte) (*liaison.Principal, error)
 
+	// Referencing finds, in every collection p may read, the latest
+	// versions p may see of the objects that name one of ids in a reference
+	// property (a top-level property whose name ends in _ref or _refs, but
+	// created_by_ref and object_marking_refs), of the given types (any when
+	// none), each with the collection it is in. It returns no content:
+	// reading the objects is Find's, which audits what it returns.
+	Referencing(ctx context.Context, p *liaison.Principal, ids []string, types []string) ([]Located, error)
+
 	// Passwords and console sessions. A password is stored only as its
 	// encoded hash (argon2id, made by package auth), a session only as the
 	// SHA-256 hash of its secret. SetPassword is for the user itself or a
@@ -309,6 +317,13 @@ type Token struct {
 	UserID  string
 	Label   string
 	Created time.Time
+}
+
+// Located is an object version and the collection it is in.
+type Located struct {
+	ID, Type, Version string
+	APIRoot           string
+	Collection        string
 }
 
 // Session is a signed-in console session.

@@ -383,6 +383,9 @@ func unindex(ctx context.Context, tx pgx.Tx, seqs []int64, id string) error {
 	if _, err := tx.Exec(ctx, "DELETE FROM selectors WHERE object_seq = ANY($1::bigint[])", seqs); err != nil {
 		return err
 	}
+	if _, err := tx.Exec(ctx, "DELETE FROM refs WHERE object_seq = ANY($1::bigint[])", seqs); err != nil {
+		return err
+	}
 	return unstand(ctx, tx, seqs, id)
 }
 

@@ -287,4 +287,20 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (user_id);
 `,
+	// 6: references (as SQLite's 6): which objects name which.
+	`
+CREATE TABLE refs (
+	object_seq BIGINT NOT NULL,
+	ref        TEXT NOT NULL
+);
+CREATE INDEX refs_ref ON refs (ref);
+CREATE INDEX refs_object ON refs (object_seq);
+
+INSERT INTO refs (object_seq, ref)
+SELECT o.seq, j.value #>> '{}' FROM objects o, jsonb_each(convert_from(o.raw, 'UTF8')::jsonb) j
+WHERE j.key LIKE '%\_ref' AND j.key <> 'created_by_ref' AND jsonb_typeof(j.value) = 'string'
+UNION ALL
+SELECT o.seq, a.value #>> '{}' FROM objects o, jsonb_each(convert_from(o.raw, 'UTF8')::jsonb) j, jsonb_array_elements(j.value) a
+WHERE j.key LIKE '%\_refs' AND j.key <> 'object_marking_refs' AND jsonb_typeof(j.value) = 'array' AND jsonb_typeof(a.value) = 'string';
+`,
 }

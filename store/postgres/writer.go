@@ -218,6 +218,9 @@ func (w *writer) remove(seq int64, id string) error {
 	if _, err := w.tx.Exec(w.ctx, "DELETE FROM objects WHERE seq = $1", seq); err != nil {
 		return err
 	}
+	if _, err := w.tx.Exec(w.ctx, "DELETE FROM refs WHERE object_seq = $1", seq); err != nil {
+		return err
+	}
 	return recomputeEnds(w.ctx, w.tx, w.cid, id)
 }
 

@@ -458,6 +458,9 @@ func unindex(ctx context.Context, tx *sql.Tx, seqs []any, id string) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM selectors WHERE object_seq IN ("+placeholders(len(seqs))+")", seqs...); err != nil {
 		return err
 	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM refs WHERE object_seq IN ("+placeholders(len(seqs))+")", seqs...); err != nil {
+		return err
+	}
 	return unstand(ctx, tx, seqs, id)
 }
 

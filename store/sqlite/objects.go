@@ -270,6 +270,13 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 	if added && o.Type == ops.TypeOperation && !slices.Contains(w.operations, o.ID) {
 		w.operations = append(w.operations, o.ID)
 	}
+	if added {
+		for _, ref := range o.References() {
+			if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO refs (object_seq, ref) VALUES (?, ?)", seq, ref); err != nil {
+				return outcome{}, err
+			}
+		}
+	}
 	if added && len(unknown) == 0 {
 		subject := policy.Subject{Owner: owner, AddedBy: p.OrgID, Received: p.Peer, Markings: ms}
 		if err := w.push(facts, seq, subject, dateAdded); err != nil {

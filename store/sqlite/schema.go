@@ -311,4 +311,23 @@ CREATE TABLE sessions (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX sessions_user ON sessions (user_id);
 `,
+	// 6: references: which objects name which, by their _ref and _refs
+	// properties (not created_by_ref nor object_marking_refs), filled in
+	// the transaction that stores each version; the objects already held
+	// are read once here.
+	`
+CREATE TABLE refs (
+	object_seq INTEGER NOT NULL,     -- objects.seq of the version naming
+	ref        TEXT NOT NULL         -- the id it names
+) STRICT;
+CREATE INDEX refs_ref ON refs (ref);
+CREATE INDEX refs_object ON refs (object_seq);
+
+INSERT INTO refs (object_seq, ref)
+SELECT o.seq, j.value FROM objects o, json_each(CAST(o.raw AS TEXT)) j
+WHERE j.key LIKE '%\_ref' ESCAPE '\' AND j.key <> 'created_by_ref' AND j.type = 'text'
+UNION ALL
+SELECT o.seq, a.value FROM objects o, json_each(CAST(o.raw AS TEXT)) j, json_each(j.value) a
+WHERE j.key LIKE '%\_refs' ESCAPE '\' AND j.key <> 'object_marking_refs' AND j.type = 'array' AND a.type = 'text';
+`,
 }

@@ -249,6 +249,9 @@ func (w *writer) remove(seq int64, id string) error {
 	if _, err := w.tx.ExecContext(w.ctx, "DELETE FROM objects WHERE seq = ?", seq); err != nil {
 		return err
 	}
+	if _, err := w.tx.ExecContext(w.ctx, "DELETE FROM refs WHERE object_seq = ?", seq); err != nil {
+		return err
+	}
 	return recomputeEnds(w.ctx, w.tx, w.cid, id)
 }
 

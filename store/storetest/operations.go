@@ -168,4 +168,56 @@ var operationTests = []test{
 			t.Errorf("an object written after B left the operation was queued for B")
 		}
 	}},
+	{"Referencing finds the latest versions a reader may see that name an id, by type, in every collection it reads", func(t *testing.T, f *fixture) {
+		subject := newID("identity")
+		shared := f.shared(t)
+		own := f.collection(t, []*liaison.Organisation{f.orgA}, []*liaison.Organisation{f.orgA})
+		sighting := func(n int) *stix.Object {
+			return object(t, props{"type": "sighting", "spec_version": "2.1", "id": newID("sighting"), "created": stamp(n), "modified": stamp(n),
+				"sighting_of_ref": subject})
+		}
+		note := func(id string, n int, refs ...string) *stix.Object {
+			return object(t, props{"type": "note", "spec_version": "2.1", "id": id, "created": stamp(0), "modified": stamp(n),
+				"content": "about the subject", "object_refs": refs})
+		}
+		inShared, inOwn := sighting(1), sighting(2)
+		forFrance := handling(t, props{"releasable_to": []string{"FR"}})
+		hidden := marked(t, sighting(3), forFrance.ID)
+		noteID := newID("note")
+		byTheSubject := with(t, indicator(t, newID("indicator"), 0, 0), "created_by_ref", subject)
+		f.add(t, f.alice, shared, inShared, forFrance, hidden, note(noteID, 0, subject, inShared.ID), byTheSubject)
+		f.add(t, f.alice, own, inOwn)
+		// A later version of the note no longer names the subject.
+		f.add(t, f.alice, shared, note(noteID, 5, inShared.ID))
+
+		found := func(p *liaison.Principal, types ...string) []string {
+			t.Helper()
+			ls, err := f.s.Referencing(f.ctx, p, []string{subject}, types)
+			must(t, err, "Referencing")
+			var out []string
+			for _, l := range ls {
+				out = append(out, l.ID)
+				if l.Collection == "" || l.APIRoot != f.root {
+					t.Errorf("%s located in %q/%q", l.ID, l.APIRoot, l.Collection)
+				}
+			}
+			slices.Sort(out)
+			return out
+		}
+		sorted := func(ids ...string) []string { slices.Sort(ids); return ids }
+		if got, want := found(f.alice), sorted(inShared.ID, inOwn.ID, hidden.ID); !slices.Equal(got, want) {
+			t.Errorf("the writer finds %v, want %v (not the note's old version, not what the subject created)", got, want)
+		}
+		if got, want := found(f.bob), []string{inShared.ID}; !slices.Equal(got, want) {
+			t.Errorf("B finds %v, want only %v (not A's own collection, not what is hidden from it)", got, want)
+		}
+		if got := found(f.alice, "note"); len(got) != 0 {
+			t.Errorf("notes naming the subject: %v, want none (its latest version does not)", got)
+		}
+		ls, err := f.s.Referencing(f.ctx, f.bob, []string{inShared.ID}, []string{"note"})
+		must(t, err, "Referencing")
+		if len(ls) != 1 || ls[0].ID != noteID || ls[0].Type != "note" {
+			t.Errorf("the note naming the sighting: %+v", ls)
+		}
+	}},
 }

@@ -1,8 +1,13 @@
 package storetest
 
 import (
+	"context"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/store"
 
 	"github.com/liaison-intel/liaison/ops"
 	"github.com/liaison-intel/liaison/policy"
@@ -99,4 +104,44 @@ func (r *reference) scopedTo(it *refItem, op string) bool {
 		}
 	}
 	return false
+}
+
+func (r *reference) Referencing(_ context.Context, p *liaison.Principal, ids []string, types []string) ([]store.Located, error) {
+	if p == nil {
+		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []store.Located
+	for _, c := range r.colls {
+		if !r.access(p, c).Read {
+			continue
+		}
+		for _, it := range r.itemsOf(c.ID) {
+			if it.deleted || (r.newerIn(c.ID, it) && r.bug != "referencing-old-versions") || !r.mayRead(p, it) {
+				continue
+			}
+			if len(types) > 0 && !slices.Contains(types, it.Type) {
+				continue
+			}
+			o, err := stix.Parse(it.Raw)
+			if err != nil {
+				continue
+			}
+			refs := o.References()
+			if r.bug == "referencing-counts-creator" && o.CreatedByRef != "" {
+				refs = append(refs, o.CreatedByRef)
+			}
+			if slices.ContainsFunc(refs, func(ref string) bool { return slices.Contains(ids, ref) }) {
+				out = append(out, store.Located{ID: it.ID, Type: it.Type, Version: it.Version, APIRoot: c.APIRoot, Collection: c.ID})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Located) int {
+		if a.ID != b.ID {
+			return strings.Compare(a.ID, b.ID)
+		}
+		return strings.Compare(a.Collection, b.Collection)
+	})
+	return out, nil
 }
