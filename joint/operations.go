@@ -29,11 +29,7 @@ type Operation struct {
 	Now      time.Time
 }
 
-// opTypes are the types an operation is made of.
-var opTypes = []string{ops.TypeOperation, ops.TypeTask, ops.TypeConsignment, ops.TypeHandoff, ops.TypeHandoffDecision,
-	"sighting", "location", "identity", "threat-actor"}
-
-// gathered is the latest version of every object of opTypes p may read.
+// gathered is the latest version of each object read, and where it was read.
 type gathered struct {
 	objects map[string]*stix.Object
 	where   map[string]string
@@ -111,7 +107,7 @@ func Operations(ctx context.Context, st store.Store, p *liaison.Principal) ([]*o
 // custody at now. An operation p may not see is not found, exactly like
 // one that does not exist.
 func LoadOperation(ctx context.Context, st store.Store, p *liaison.Principal, id string, now time.Time) (*Operation, error) {
-	g, err := gather(ctx, st, p, opTypes, nil)
+	g, err := gatherOperation(ctx, st, p, id)
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +209,108 @@ func LoadOperation(ctx context.Context, st store.Store, p *liaison.Principal, id
 	}
 	v.Coverage = ops.Custody(v.Case, now)
 	return v, nil
+}
+
+// gatherOperation reads what concerns one operation, following references
+// through the store's index rather than reading every object of the
+// operation types: the operation; the tasks, consignments and handoffs
+// naming it; the decisions naming its handoffs; the sightings naming its
+// subjects and consignments; their locations and the subjects themselves.
+// Each step reads by id, so the cost follows the operation, not the node.
+func gatherOperation(ctx context.Context, st store.Store, p *liaison.Principal, id string) (*gathered, error) {
+	g := &gathered{objects: map[string]*stix.Object{}, where: map[string]string{}}
+	add := func(ids []string) error {
+		if len(ids) == 0 {
+			return nil
+		}
+		h, err := gather(ctx, st, p, nil, ids)
+		if err != nil {
+			return err
+		}
+		for k, x := range h.objects {
+			if old := g.objects[k]; old == nil || x.Version() > old.Version() {
+				g.objects[k] = x
+				if _, ok := g.where[k]; !ok {
+					g.where[k] = h.where[k]
+				}
+			}
+		}
+		return nil
+	}
+	naming := func(ids []string, types ...string) ([]string, error) {
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		ls, err := st.Referencing(ctx, p, ids, types)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, l := range ls {
+			if !slices.Contains(out, l.ID) {
+				out = append(out, l.ID)
+			}
+		}
+		return out, nil
+	}
+	ofType := func(typ string) []string {
+		var out []string
+		for k, x := range g.objects {
+			if x.Type == typ {
+				out = append(out, k)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if err := add([]string{id}); err != nil {
+		return nil, err
+	}
+	o := g.objects[id]
+	if o == nil || o.Type != ops.TypeOperation {
+		return g, nil
+	}
+	parts, err := naming([]string{id}, ops.TypeTask, ops.TypeConsignment, ops.TypeHandoff)
+	if err != nil {
+		return nil, err
+	}
+	if err := add(parts); err != nil {
+		return nil, err
+	}
+	decisions, err := naming(ofType(ops.TypeHandoff), ops.TypeHandoffDecision)
+	if err != nil {
+		return nil, err
+	}
+	if err := add(decisions); err != nil {
+		return nil, err
+	}
+	followed := ofType(ops.TypeConsignment)
+	if op, err := ops.ParseOperation(o); err == nil {
+		followed = append(followed, op.SubjectRefs...)
+	}
+	sightings, err := naming(followed, "sighting")
+	if err != nil {
+		return nil, err
+	}
+	if err := add(sightings); err != nil {
+		return nil, err
+	}
+	more := slices.Clone(followed)
+	for _, k := range ofType("sighting") {
+		if s, err := ops.ParseSighting(g.objects[k]); err == nil {
+			more = append(more, s.WhereSightedRefs...)
+		}
+	}
+	var missing []string
+	for _, k := range more {
+		if g.objects[k] == nil && !slices.Contains(missing, k) {
+			missing = append(missing, k)
+		}
+	}
+	if err := add(missing); err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
 // Objects returns the latest version p may see of every object of types

@@ -112,12 +112,32 @@ func (s *Server) linkGraph(ctx context.Context, p *liaison.Principal, v *joint.O
 		}
 	}
 	objs := make(map[string]*stix.Object, len(v.Objects))
-	mentions, err := joint.Objects(ctx, s.st, p, mentionTypes, nil)
-	if err != nil {
-		return nil, err
+	// The notes, reports and the like naming a subject or consignment,
+	// found through the store's index of references.
+	subjects := slices.Clone(v.Case.Operation.SubjectRefs)
+	for _, c := range v.Case.Consignments {
+		subjects = append(subjects, c.ID)
 	}
-	for id, x := range mentions {
-		objs[id] = x
+	var mentioning []string
+	if len(subjects) > 0 {
+		ls, err := s.st.Referencing(ctx, p, subjects, mentionTypes)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range ls {
+			if !slices.Contains(mentioning, l.ID) {
+				mentioning = append(mentioning, l.ID)
+			}
+		}
+	}
+	if len(mentioning) > 0 {
+		mentions, err := joint.Objects(ctx, s.st, p, nil, mentioning)
+		if err != nil {
+			return nil, err
+		}
+		for id, x := range mentions {
+			objs[id] = x
+		}
 	}
 	for id, x := range v.Objects {
 		objs[id] = x

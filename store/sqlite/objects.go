@@ -383,7 +383,14 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 	if q.WithContent {
 		cols += ", raw"
 	}
-	query := "SELECT " + cols + " FROM objects WHERE " + where + " ORDER BY date_added, seq LIMIT ?"
+	from := "objects"
+	if len(q.IDs) > 0 {
+		// A few ids are found through the id index; left to itself the
+		// planner walks the date_added index for the ORDER BY instead, which
+		// reads the whole collection to return a handful of rows.
+		from = "objects INDEXED BY objects_id"
+	}
+	query := "SELECT " + cols + " FROM " + from + " WHERE " + where + " ORDER BY date_added, seq LIMIT ?"
 	args = append(args, q.Limit+1)
 	rows, err := rtx.QueryContext(ctx, query, args...)
 	if err != nil {
