@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/liaison-intel/liaison"
+	"github.com/liaison-intel/liaison/correlate"
 	"github.com/liaison-intel/liaison/federation"
 	"github.com/liaison-intel/liaison/policy"
 	"github.com/liaison-intel/liaison/stix"
@@ -52,6 +53,7 @@ func unreadable(err error) bool {
 
 type objectsPage struct {
 	Q, Type, Collection string
+	Selector, Marking   string // a selector value (any kind) and a marking (id or TLP name) to look for
 	Collections         []readable
 	Searched            bool
 	Results             []objectRow
@@ -80,13 +82,34 @@ const (
 func (s *Server) objects(w http.ResponseWriter, r *http.Request, c *console) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	d := objectsPage{Q: strings.TrimSpace(q.Get("q")), Type: strings.TrimSpace(q.Get("type")), Collection: q.Get("collection")}
+	d := objectsPage{Q: strings.TrimSpace(q.Get("q")), Type: strings.TrimSpace(q.Get("type")), Collection: q.Get("collection"),
+		Selector: strings.TrimSpace(q.Get("selector")), Marking: strings.TrimSpace(q.Get("marking"))}
 	var err error
 	if d.Collections, err = s.collections(ctx, c.p); err != nil {
 		s.fail(w, r, c, err)
 		return
 	}
-	d.Searched = d.Q != "" || d.Type != "" || d.Collection != ""
+	d.Searched = d.Q != "" || d.Type != "" || d.Collection != "" || d.Selector != "" || d.Marking != ""
+	// A selector is looked for in every normal form it has (a phone number,
+	// an e-mail address, a passport…), read in the user's country; it
+	// matches what an object holds and what an indicator looks for.
+	opt := correlate.Options{DefaultRegion: c.p.Country}
+	var wanted []correlate.Selector
+	if d.Selector != "" {
+		for _, k := range correlate.Kinds() {
+			if sel, err := correlate.Normalise(k, d.Selector, opt); err == nil && !slices.Contains(wanted, sel) {
+				wanted = append(wanted, sel)
+			}
+		}
+		if len(wanted) == 0 {
+			s.fail(w, r, c, liaison.Errorf(liaison.EINVALID, "%q is no selector Liaison knows (e-mail, phone, document, IBAN, address, domain, URL, hash, vehicle, vessel, aircraft, flight, container, air waybill, crypto address, person)", d.Selector))
+			return
+		}
+	}
+	marking := tlpIDs[strings.ToUpper(d.Marking)]
+	if marking == "" {
+		marking = d.Marking
+	}
 	if !d.Searched {
 		s.render(w, r, c, http.StatusOK, "objects.html", "Objects", d)
 		return
@@ -129,6 +152,14 @@ search:
 				}
 				n := o.String("name")
 				if name != "" && !strings.Contains(strings.ToLower(n), name) {
+					continue
+				}
+				if marking != "" && !slices.Contains(policy.MarkingRefs(o), marking) {
+					continue
+				}
+				if len(wanted) > 0 && !slices.ContainsFunc(correlate.Index(o, opt), func(x correlate.Indexed) bool {
+					return slices.Contains(wanted, x.Selector)
+				}) {
 					continue
 				}
 				d.Results = append(d.Results, objectRow{ID: it.ID, Type: it.Type, Name: n, Version: it.VersionText(),
@@ -185,6 +216,12 @@ type signatureView struct {
 type versionRow struct {
 	Version, SpecVersion, Collection string
 	Added                            time.Time
+}
+
+// tlpIDs are the TLP 2.0 markings by the names people use.
+var tlpIDs = map[string]string{
+	"TLP:CLEAR": stix.TLP2Clear, "TLP:GREEN": stix.TLP2Green, "TLP:AMBER": stix.TLP2Amber,
+	"TLP:AMBER+STRICT": stix.TLP2AmberStrict, "TLP:RED": stix.TLP2Red,
 }
 
 // sienaCodes explain the handling codes (docs/POLICY.md) for readers.

@@ -120,6 +120,11 @@ func TestPagesRenderForANodeAdministratorWithEverythingTheyMaySee(t *testing.T) 
 		"/ui/import":                      {"Own (liaison)", "Shared (liaison)"},
 		"/ui/objects?type=indicator":      {"Igla buyer phone"},
 		"/ui/objects?collection=" + f.own: {"note"},
+		// The phone number as written in Britain finds the indicator looking
+		// for it; a marking by TLP name or by id.
+		"/ui/objects?selector=07700+900123": {"Igla buyer phone"},
+		"/ui/objects?marking=tlp:green":     {"Igla buyer phone"},
+		"/ui/objects?marking=" + f.marking:  {"Igla buyer: GB file"},
 	} {
 		a := b.get(path)
 		if a.status != 200 {
@@ -336,5 +341,24 @@ func TestTheHomePageShowsTheUsersAlerts(t *testing.T) {
 		if !strings.Contains(a.body, want) {
 			t.Errorf("home lacks %q:\n%s", want, a.body)
 		}
+	}
+}
+
+func TestObjectSearchBySelectorAndMarkingKeepsOnlyWhatMatches(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser(t)
+	b.signIn("admin", f.admin.token)
+	for path, not := range map[string]string{
+		"/ui/objects?selector=%2B44+7700+900123": "Igla buyer: GB file",
+		"/ui/objects?selector=%2B44+7700+900999": "Igla buyer phone",
+		"/ui/objects?marking=TLP:RED":            "Igla buyer phone",
+		"/ui/objects?marking=" + f.marking:       "Igla buyer phone",
+	} {
+		if a := b.get(path); a.status != 200 || strings.Contains(a.body, not) {
+			t.Errorf("%s: %d, and lists %q: %v", path, a.status, not, strings.Contains(a.body, not))
+		}
+	}
+	if a := b.get("/ui/objects?selector=not+a+thing"); a.status != 400 || !strings.Contains(a.body, "is no selector") {
+		t.Errorf("a value that is no selector: %d %.300s", a.status, a.body)
 	}
 }
