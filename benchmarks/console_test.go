@@ -126,6 +126,7 @@ func BenchmarkConsolePages(b *testing.B) {
 				{"board", "/ui/operations/" + op.ID},
 				{"graph", "/ui/api/v1/operations/" + op.ID + "/graph"},
 				{"search", "/ui/objects?q=dealer&type=indicator"},
+				{"search-selector", "/ui/objects?selector=%2B447700900123&type=indicator"},
 				{"home", "/ui/"},
 			} {
 				b.Run(page.name, func(b *testing.B) {
