@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/liaison-intel/liaison/federation"
-	"github.com/liaison-intel/liaison/store/sqlite"
 	"github.com/liaison-intel/liaison/taxii"
 )
 
@@ -37,7 +36,7 @@ type Federation struct {
 // ServeFederation listens for partner nodes over mutual TLS and keeps the
 // node in step with its partners until ctx ends. ready, when set, receives
 // the running federation once the listener is open.
-func ServeFederation(ctx context.Context, st *sqlite.Store, cfg FederationConfig, ready func(*Federation)) error {
+func ServeFederation(ctx context.Context, st Backend, cfg FederationConfig, ready func(*Federation)) error {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()

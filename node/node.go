@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/liaison-intel/liaison/policy"
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
+	"github.com/liaison-intel/liaison/store/postgres"
 	"github.com/liaison-intel/liaison/store/sqlite"
 )
 
@@ -50,8 +52,52 @@ func OpenStore(ctx context.Context, dataDir string, opts ...sqlite.Option) (*sql
 	return st, nil
 }
 
+// Backend is a store a node runs on: the embedded SQLite store or
+// PostgreSQL (store/postgres), with what a running node asks of either.
+type Backend interface {
+	store.Store
+	// OnAdd adds a function called after every committed add that stored
+	// something (pushes to partners, live streams).
+	OnAdd(func())
+	// SetDefaultRegion sets the country of national phone numbers.
+	SetDefaultRegion(cc string)
+	Close() error
+}
+
+// Open opens a node's store: db, a postgres:// (or postgresql://) URL, puts
+// it on PostgreSQL; empty, the embedded store in the data directory (which
+// holds the node's keys either way).
+func Open(ctx context.Context, dataDir, db string) (Backend, error) {
+	if db == "" {
+		return OpenStore(ctx, dataDir)
+	}
+	if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+		return nil, liaison.Errorf(liaison.EINVALID, "--db %q: give a postgres:// URL, or nothing for the embedded store", redact(db))
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	st, err := postgres.Open(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", redact(db), err)
+	}
+	setRegion(ctx, st)
+	return st, nil
+}
+
+// redact hides a database URL's password in messages.
+func redact(db string) string {
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		return u.String()
+	}
+	return db
+}
+
 // setRegion tells the store the node's country, for national phone numbers.
-func setRegion(ctx context.Context, st *sqlite.Store) {
+func setRegion(ctx context.Context, st Backend) {
 	if orgID, err := st.Setting(ctx, store.SettingNodeOrg); err == nil {
 		if org, err := st.Organisation(ctx, orgID); err == nil && org.Country != DefaultCountry {
 			st.SetDefaultRegion(org.Country)
@@ -153,7 +199,7 @@ func Init(ctx context.Context, st store.Store, opt InitOptions) (*Identity, erro
 	} else if err != nil {
 		return nil, err
 	}
-	if s, ok := st.(*sqlite.Store); ok {
+	if s, ok := st.(Backend); ok {
 		setRegion(ctx, s)
 	}
 	return id, nil

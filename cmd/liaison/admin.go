@@ -13,16 +13,15 @@ import (
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/node"
 	"github.com/liaison-intel/liaison/store"
-	"github.com/liaison-intel/liaison/store/sqlite"
 )
 
 // openNode opens the store of an existing node; admin commands never create
 // one by accident.
-func openNode(ctx context.Context, g *Globals) (*sqlite.Store, error) {
-	if _, err := os.Stat(filepath.Join(g.Data, "liaison.db")); err != nil {
+func openNode(ctx context.Context, g *Globals) (node.Backend, error) {
+	if _, err := os.Stat(filepath.Join(g.Data, "liaison.db")); err != nil && g.DB == "" {
 		return nil, fmt.Errorf("no node in %s: create one with `liaison init` or `liaison serve` (or pass --data)", g.Data)
 	}
-	st, err := node.OpenStore(ctx, g.Data)
+	st, err := node.Open(ctx, g.Data, g.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -33,6 +32,25 @@ func openNode(ctx context.Context, g *Globals) (*sqlite.Store, error) {
 	return st, nil
 }
 
+// MigrateCmd applies the store's schema migrations: opening a store does,
+// under a lock, so that several servers starting on one PostgreSQL database
+// take turns; running it first keeps their starts short.
+type MigrateCmd struct{}
+
+func (c *MigrateCmd) Run(ctx context.Context, g *Globals) error {
+	st, err := node.Open(ctx, g.Data, g.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	where := g.Data
+	if g.DB != "" {
+		where = "PostgreSQL"
+	}
+	fmt.Fprintf(os.Stderr, "the store in %s is up to date\n", where)
+	return nil
+}
+
 // InitCmd creates a node without serving it.
 type InitCmd struct {
 	OrgName    string `help:"Name of the node's organisation." env:"LIAISON_ORG_NAME"`
@@ -40,7 +58,7 @@ type InitCmd struct {
 }
 
 func (c *InitCmd) Run(ctx context.Context, g *Globals) error {
-	st, err := node.OpenStore(ctx, g.Data)
+	st, err := node.Open(ctx, g.Data, g.DB)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ var version = "dev"
 // Globals are flags every command takes.
 type Globals struct {
 	Data      string `help:"Data directory of the node." default:"liaison-data" env:"LIAISON_DATA" type:"path"`
+	DB        string `help:"Put the node's store on PostgreSQL: a postgres:// URL (the data directory keeps the node's keys). Default: the embedded store in the data directory." env:"LIAISON_DB"`
 	LogLevel  string `help:"Log level: debug, info, warn, error." default:"info" enum:"debug,info,warn,error" env:"LIAISON_LOG_LEVEL"`
 	LogFormat string `help:"Log format: text or json." default:"text" enum:"text,json" env:"LIAISON_LOG_FORMAT"`
 }
@@ -31,6 +32,7 @@ type CLI struct {
 	Demo        DemoCmd        `cmd:"" help:"Play the three-agency case on loopback (Russia, United Kingdom, United States) and leave the nodes running."`
 	Serve       ServeCmd       `cmd:"" help:"Run a node: TAXII 2.1 API, health and metrics on one port (creates the node on first start)."`
 	Init        InitCmd        `cmd:"" help:"Create a node in the data directory without serving it; prints the admin token."`
+	Migrate     MigrateCmd     `cmd:"" help:"Bring the store's schema up to date (the embedded store, or PostgreSQL with --db) and exit; safe while other servers start."`
 	Org         OrgCmd         `cmd:"" help:"Manage organisations."`
 	User        UserCmd        `cmd:"" help:"Manage users."`
 	Token       TokenCmd       `cmd:"" help:"Manage API tokens."`

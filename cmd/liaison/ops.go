@@ -11,9 +11,9 @@ import (
 
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/joint"
+	"github.com/liaison-intel/liaison/node"
 	"github.com/liaison-intel/liaison/ops"
 	"github.com/liaison-intel/liaison/stix"
-	"github.com/liaison-intel/liaison/store/sqlite"
 )
 
 // Joint operations from the command line: the commands work on the data
@@ -43,7 +43,7 @@ type writing struct {
 }
 
 // session opens the node and the principal acting.
-func (a acting) session(ctx context.Context, g *Globals) (*sqlite.Store, *liaison.Principal, error) {
+func (a acting) session(ctx context.Context, g *Globals) (node.Backend, *liaison.Principal, error) {
 	st, err := openNode(ctx, g)
 	if err != nil {
 		return nil, nil, err
@@ -59,7 +59,7 @@ func (a acting) session(ctx context.Context, g *Globals) (*sqlite.Store, *liaiso
 // opWrite is a write about an operation named by name or id: the store,
 // the principal, the operation and where to write.
 type opWrite struct {
-	st         *sqlite.Store
+	st         node.Backend
 	p          *liaison.Principal
 	op         *ops.Operation
 	root, coll string
@@ -477,7 +477,7 @@ func (c *HandoffProposeCmd) Run(ctx context.Context, g *Globals) error {
 }
 
 // nameIn is an organisation's name on this node, or its id.
-func nameIn(ctx context.Context, st *sqlite.Store, id string) string {
+func nameIn(ctx context.Context, st node.Backend, id string) string {
 	if org, err := st.Organisation(ctx, id); err == nil {
 		return org.Name
 	}
@@ -596,7 +596,7 @@ func (c *SightingAddCmd) Run(ctx context.Context, g *Globals) error {
 
 // operationOf returns the operation named, or the only one p sees that
 // follows the subject.
-func operationOf(ctx context.Context, st *sqlite.Store, p *liaison.Principal, named, subject string) (*ops.Operation, error) {
+func operationOf(ctx context.Context, st node.Backend, p *liaison.Principal, named, subject string) (*ops.Operation, error) {
 	if named != "" {
 		return joint.FindOperation(ctx, st, p, named)
 	}

@@ -25,7 +25,7 @@ type ServeCmd struct {
 
 func (c *ServeCmd) Run(ctx context.Context, g *Globals) error {
 	log := slog.Default()
-	st, err := node.OpenStore(ctx, g.Data)
+	st, err := node.Open(ctx, g.Data, g.DB)
 	if err != nil {
 		return err
 	}

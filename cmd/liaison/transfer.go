@@ -15,9 +15,9 @@ import (
 
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/bundles"
+	"github.com/liaison-intel/liaison/node"
 	"github.com/liaison-intel/liaison/stix"
 	"github.com/liaison-intel/liaison/store"
-	"github.com/liaison-intel/liaison/store/sqlite"
 )
 
 // ImportCmd imports bundles.
@@ -175,7 +175,7 @@ func (c *ExportCmd) Run(ctx context.Context, g *Globals) error {
 // transferTarget is what import and export work on: the store, the
 // collection and the principal acting.
 type transferTarget struct {
-	st         *sqlite.Store
+	st         node.Backend
 	root, coll string
 	p          *liaison.Principal
 }
