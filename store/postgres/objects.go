@@ -174,6 +174,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`, req.StatusID, req.APIRoot, p.OrgID, micros
 			return nil, err
 		}
 	}
+	if res.Added > 0 {
+		// Delivered at commit to every store listening on this database.
+		if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", s.channel(), s.instance); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, err
 	}

@@ -85,6 +85,13 @@ type Store struct {
 	noCorrelation bool
 	// standing caches the parsed standing patterns (standing.go).
 	standing *standingCache
+	// Live events across servers (notify.go): the schema whose channel
+	// carries them, this store's id in them, and the listener.
+	schema       string
+	instance     string
+	listenOnce   sync.Once
+	listenCancel context.CancelFunc
+	listenDone   chan struct{}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -100,11 +107,17 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 func WithoutCorrelation() Option { return func(s *Store) { s.noCorrelation = true } }
 
 // OnAdd adds a function called after every committed AddObjects that stored
-// something, in this process.
+// something, in this process or in another on the same database (through
+// LISTEN/NOTIFY, notify.go: the first hook starts the listener).
 func (s *Store) OnAdd(f func()) {
 	s.hookMu.Lock()
-	defer s.hookMu.Unlock()
 	s.afterAdd = append(s.afterAdd, f)
+	s.hookMu.Unlock()
+	s.listenOnce.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.listenCancel, s.listenDone = cancel, make(chan struct{})
+		go s.listen(ctx)
+	})
 }
 
 func (s *Store) added() {
@@ -133,7 +146,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{pool: pool, now: time.Now, classes: newClassCache(), standing: newStandingCache()}
+	s := &Store{pool: pool, now: time.Now, classes: newClassCache(), standing: newStandingCache(), instance: newInstanceID()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -144,8 +157,13 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the connection pool.
+// Close stops the listener and closes the connection pool.
 func (s *Store) Close() error {
+	s.listenOnce.Do(func() {}) // no listener may start from now on
+	if s.listenCancel != nil {
+		s.listenCancel()
+		<-s.listenDone
+	}
 	s.pool.Close()
 	return nil
 }
@@ -166,6 +184,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if schema == nil {
 		return errors.New("the search_path names no schema that exists")
 	}
+	s.schema = *schema
 	lock := "SELECT pg_advisory_lock(hashtext('liaison-migrate:' || $1))"
 	if _, err := conn.Exec(ctx, lock, *schema); err != nil {
 		return err

@@ -321,3 +321,50 @@ func TestTwoServersOnOneDatabaseHandOutDateAddedInCommitOrder(t *testing.T) {
 		t.Errorf("the partner pulled %d objects, want %d", len(seen), 2*perServer)
 	}
 }
+
+// Two servers on one database: an add through one runs the other's hooks
+// (which wake its alert streams and push loops), through LISTEN/NOTIFY;
+// each runs its own hooks once for its own adds.
+func TestAnAddThroughOneServerWakesTheOther(t *testing.T) {
+	d := freshSchema(t, dsn(t))
+	ctx := context.Background()
+	var servers [2]*postgres.Store
+	var calls [2]atomic.Int64
+	woken := make(chan int, 16)
+	for i := range servers {
+		s, err := postgres.Open(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		s.OnAdd(func() {
+			calls[i].Add(1)
+			woken <- i
+		})
+		servers[i] = s
+	}
+	n := newNode(t, servers[0])
+	// The listeners connect in the background: add until the second server
+	// has been woken (the first add may come before it listens).
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ; i++ {
+		n.add(t, servers[0], n.alice, emailSCO(t, fmt.Sprintf("wake-%d@example.com", i)))
+		select {
+		case who := <-woken:
+			if who == 1 {
+				goto done
+			}
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("an add through the first server never woke the second")
+		}
+	}
+done:
+	before := calls[0].Load()
+	n.add(t, servers[0], n.alice, emailSCO(t, "once@example.com"))
+	time.Sleep(300 * time.Millisecond) // a notification of its own would have arrived by now
+	if got := calls[0].Load() - before; got != 1 {
+		t.Errorf("the writing server ran its hooks %d times for one add, want 1 (its own notification is not a second call)", got)
+	}
+}
