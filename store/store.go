@@ -12,6 +12,8 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/liaison-intel/liaison"
@@ -460,3 +462,49 @@ const (
 	// lists as default.
 	SettingDefaultAPIRoot = "default_api_root"
 )
+
+// HoldingSeen is one object version holding an alert's selector, as a
+// backend read it: its holding, its owner, and whether the reader may see
+// it (policy, decided by the backend exactly as Find decides).
+type HoldingSeen struct {
+	Holding Holding
+	Owner   string
+	Seen    bool
+}
+
+// FillHolders fills an alert's Mine and Others for a reader of organisation
+// me, from the object versions holding its selector: the reader's own
+// visible holdings; each other organisation by name (its id when it is no
+// organisation of the node), its visible holdings linked and the rest only
+// flagged Hidden. Others are sorted by name. Every backend renders alerts
+// with it, so that what an alert reveals is decided in one place.
+func FillHolders(a *Alert, me string, names map[string]string, rows []HoldingSeen) {
+	others := map[string]*Holder{}
+	a.Mine = []Holding{}
+	a.Others = []Holder{}
+	for _, r := range rows {
+		if r.Owner == me {
+			if r.Seen {
+				a.Mine = append(a.Mine, r.Holding)
+			}
+			continue
+		}
+		h := others[r.Owner]
+		if h == nil {
+			h = &Holder{OrgID: r.Owner, OrgName: names[r.Owner]}
+			if h.OrgName == "" {
+				h.OrgName = r.Owner // a third party, not an organisation of this node
+			}
+			others[r.Owner] = h
+		}
+		if r.Seen {
+			h.Objects = append(h.Objects, r.Holding)
+		} else {
+			h.Hidden = true
+		}
+	}
+	for _, h := range others {
+		a.Others = append(a.Others, *h)
+	}
+	slices.SortFunc(a.Others, func(x, y Holder) int { return strings.Compare(x.OrgName, y.OrgName) })
+}

@@ -605,41 +605,16 @@ func (r *renderer) render(a *store.Alert, key int64) error {
 	if err != nil {
 		return err
 	}
-	others := map[string]*store.Holder{}
-	a.Mine = []store.Holding{}
-	a.Others = []store.Holder{}
+	seen := make([]store.HoldingSeen, 0, len(rows))
 	for _, m := range rows {
-		owner := m.owner
 		it := store.Item{Version: m.version, DateAdded: fromMicros(m.added)}
 		h := store.Holding{ObjectID: m.id, Type: m.typ, Version: it.VersionText(), Source: m.source}
 		if c := r.colls[m.cid]; c != nil {
 			h.Collection = c.ID
 		}
-		seen := r.visible(m.cid, m.class, owner, m.addedBy, m.received)
-		if owner == r.p.OrgID {
-			if seen {
-				a.Mine = append(a.Mine, h)
-			}
-			continue
-		}
-		holder := others[owner]
-		if holder == nil {
-			holder = &store.Holder{OrgID: owner, OrgName: r.names[owner]}
-			if holder.OrgName == "" {
-				holder.OrgName = owner // a third party, not an organisation of this node
-			}
-			others[owner] = holder
-		}
-		if seen {
-			holder.Objects = append(holder.Objects, h)
-		} else {
-			holder.Hidden = true
-		}
+		seen = append(seen, store.HoldingSeen{Holding: h, Owner: m.owner, Seen: r.visible(m.cid, m.class, m.owner, m.addedBy, m.received)})
 	}
-	for _, h := range others {
-		a.Others = append(a.Others, *h)
-	}
-	sort.Slice(a.Others, func(i, j int) bool { return a.Others[i].OrgName < a.Others[j].OrgName })
+	store.FillHolders(a, r.p.OrgID, r.names, seen)
 	return nil
 }
 
