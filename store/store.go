@@ -149,6 +149,14 @@ type Store interface {
 	Outbox(ctx context.Context, orgID string, limit int) ([]OutboxItem, error)
 	// AckOutbox removes delivered entries (by OutboxItem.Seq).
 	AckOutbox(ctx context.Context, orgID string, seqs []int64) error
+	// ClaimSync claims one exchange with a partner, named by key (its push,
+	// or one of its pulls), for the caller until release is called. Several
+	// servers may share one store; only the holder of a claim reads and acks
+	// that outbox or moves that pull cursor, so a partner never receives the
+	// same entry from two servers at once. ok is false while another holds
+	// the claim: the caller tries again later. A claim also ends when its
+	// holder's process or connection does.
+	ClaimSync(ctx context.Context, key string) (release func(), ok bool, err error)
 	// RecordSync adds to a partner's counters and sets its last success or
 	// last error (errMsg "" for a success).
 	RecordSync(ctx context.Context, orgID string, sent, received, refused int, errMsg string) error

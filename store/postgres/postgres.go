@@ -92,6 +92,8 @@ type Store struct {
 	listenOnce   sync.Once
 	listenCancel context.CancelFunc
 	listenDone   chan struct{}
+	// claims are this store's sync claims (claim.go).
+	claims *claimer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -146,7 +148,8 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{pool: pool, now: time.Now, classes: newClassCache(), standing: newStandingCache(), instance: newInstanceID()}
+	s := &Store{pool: pool, now: time.Now, classes: newClassCache(), standing: newStandingCache(), instance: newInstanceID(),
+		claims: &claimer{held: map[string]int{}}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -164,6 +167,7 @@ func (s *Store) Close() error {
 		s.listenCancel()
 		<-s.listenDone
 	}
+	s.claims.close()
 	s.pool.Close()
 	return nil
 }

@@ -26,6 +26,31 @@ import (
 // Facts.MayRead) over the suite's own record of what was stored.
 
 var federationTests = []test{
+	// Claims on exchanges, for several servers sharing one store.
+	{"ClaimSync grants a key to one holder until it is released, and different keys independently", func(t *testing.T, f *fixture) {
+		push, pull := "push:"+f.orgA.ID, "pull:"+f.orgA.ID+":"+uuid.NewString()
+		release, ok, err := f.s.ClaimSync(f.ctx, push)
+		must(t, err, "ClaimSync %s", push)
+		if !ok {
+			t.Fatalf("ClaimSync %s: refused with nobody holding it", push)
+		}
+		if _, again, err := f.s.ClaimSync(f.ctx, push); err != nil || again {
+			t.Fatalf("ClaimSync %s while held: ok %v, err %v; want refused", push, again, err)
+		}
+		releasePull, ok, err := f.s.ClaimSync(f.ctx, pull)
+		if err != nil || !ok {
+			t.Fatalf("ClaimSync %s while only %s is held: ok %v, err %v; want granted", pull, push, ok, err)
+		}
+		release()
+		release() // twice is harmless
+		again, ok, err := f.s.ClaimSync(f.ctx, push)
+		if err != nil || !ok {
+			t.Fatalf("ClaimSync %s after its release: ok %v, err %v; want granted", push, ok, err)
+		}
+		again()
+		releasePull()
+	}},
+
 	// The partner registry.
 	{"a partner reads back with every field, its pulls among them, by organisation, by certificate and in the list", func(t *testing.T, f *fixture) {
 		c1, c2 := f.shared(t), f.shared(t)

@@ -48,6 +48,7 @@ var peerBugs = []string{
 	"outbox-keeps-deleted",      // an entry keeps the content of a version deleted since
 	"outbox-deleted-fails",      // Outbox fails on an entry whose version was deleted
 	"outbox-seq-reused",         // an entry names a row number that a later version takes over once the row is deleted
+	"claim-not-exclusive",       // ClaimSync grants a claim another already holds
 	"ack-all",                   // AckOutbox removes every entry of the partner
 	"ack-any-partner",           // AckOutbox removes entries of other partners too
 	"sync-overwrites-counters",  // RecordSync sets the counters instead of adding
@@ -377,4 +378,15 @@ func (r *reference) itemBySeq(seq int64) *refItem {
 		}
 	}
 	return nil
+}
+
+func (r *reference) ClaimSync(ctx context.Context, key string) (func(), bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	if r.bug == "claim-not-exclusive" {
+		return func() {}, true, nil
+	}
+	release, ok := r.claims.Claim(key)
+	return release, ok, nil
 }

@@ -120,6 +120,7 @@ func TestBugs(t *testing.T) {
 type reference struct {
 	bug string
 
+	claims   store.Claims
 	mu       sync.Mutex
 	last     int64 // the latest date_added given out, in microseconds
 	seq      int64
