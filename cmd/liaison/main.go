@@ -50,6 +50,8 @@ type CLI struct {
 	Sighting    SightingCmd    `cmd:"" help:"Sightings of the subjects and consignments of joint operations."`
 	Route       RouteCmd       `cmd:"" help:"The route of a subject or consignment: its sightings in time order, as text, JSON or GeoJSON."`
 	Version     VersionCmd     `cmd:"" help:"Print the version."`
+
+	MigrateStore MigrateStoreCmd `cmd:"" name:"migrate-store" help:"Move the node's store from the embedded SQLite file to PostgreSQL, verifying every table's count and checksum."`
 }
 
 func (g *Globals) logger() *slog.Logger {
