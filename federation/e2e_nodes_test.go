@@ -75,7 +75,7 @@ type testNode struct {
 	Name     string
 	Country  string
 	Dir      string
-	Store    *sqlite.Store
+	Store    node.Backend
 	Org      *liaison.Organisation
 	APIRoot  string
 	Identity *federation.Identity
@@ -105,19 +105,28 @@ func newNode(t testing.TB, name, country string, skew time.Duration) *testNode {
 // before node.Init completes it.
 func newNodeWith(t testing.TB, name, country string, skew time.Duration, beforeInit func(*sqlite.Store)) *testNode {
 	t.Helper()
-	ctx := context.Background()
 	n := &testNode{t: t, Name: name, Country: country, Dir: t.TempDir(), Clock: &skewedClock{}, Inbox: map[string]string{},
 		log: &syncBuffer{}}
 	n.Clock.set(skew)
-	st, err := sqlite.Open(ctx, filepath.Join(n.Dir, "liaison.db"), sqlite.WithClock(n.Clock.now))
+	st, err := sqlite.Open(context.Background(), filepath.Join(n.Dir, "liaison.db"), sqlite.WithClock(n.Clock.now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Store = st
 	if beforeInit != nil {
 		beforeInit(st)
 	}
-	id, err := node.Init(ctx, st, node.InitOptions{OrgName: name, OrgCountry: country})
+	n.setUp(st)
+	return n
+}
+
+// setUp makes a node of its new store: its organisation, API root,
+// identity and admin, and the address it will serve federation on.
+func (n *testNode) setUp(st node.Backend) {
+	t := n.t
+	t.Helper()
+	ctx := context.Background()
+	n.Store = st
+	id, err := node.Init(ctx, st, node.InitOptions{OrgName: n.Name, OrgCountry: n.Country})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +152,6 @@ func newNodeWith(t testing.TB, name, country string, skew time.Duration, beforeI
 			t.Logf("log of %s:\n%s", n.Name, tail(n.log.String(), 8000))
 		}
 	})
-	return n
 }
 
 // freeAddr returns a loopback address free now, for a listener opened

@@ -191,7 +191,16 @@ func (s *Syncer) pushLoop(ctx context.Context, p *liaison.Peer, c *client.Client
 }
 
 // pushOnce sends one batch of the outbox and reports how many it sent.
+// It holds the partner's push claim from reading the outbox to acking it,
+// so that of several servers sharing the store one pushes at a time, and
+// none sends what another has already acked; without the claim it sends
+// nothing and the loop tries again at its next wake-up.
 func (s *Syncer) pushOnce(ctx context.Context, p *liaison.Peer, c *client.Client) (int, error) {
+	release, ok, err := s.st.ClaimSync(ctx, "push:"+p.OrgID)
+	if err != nil || !ok {
+		return 0, err
+	}
+	defer release()
 	items, err := s.st.Outbox(ctx, p.OrgID, s.BatchSize)
 	if err != nil || len(items) == 0 {
 		return 0, err
@@ -310,8 +319,24 @@ func (s *Syncer) pullLoop(ctx context.Context, p *liaison.Peer, c *client.Client
 
 // pullOnce reads everything the partner added to a collection since the
 // cursor, page by page; each page is stored, then the cursor moves past it.
-// It returns the new cursor.
+// It returns the new cursor. It holds the pull's claim throughout and
+// starts from the cursor the store holds, which another server sharing the
+// store may have moved; without the claim it reads nothing.
 func (s *Syncer) pullOnce(ctx context.Context, p *liaison.Peer, c *client.Client, pull liaison.Pull) (string, error) {
+	release, ok, err := s.st.ClaimSync(ctx, "pull:"+p.OrgID+":"+pull.Remote)
+	if err != nil || !ok {
+		return pull.AddedAfter, err
+	}
+	defer release()
+	latest, err := s.st.Peer(ctx, p.OrgID)
+	if err != nil {
+		return pull.AddedAfter, err
+	}
+	for _, q := range latest.Pulls {
+		if q.Remote == pull.Remote {
+			pull.AddedAfter = q.AddedAfter
+		}
+	}
 	cursor := pull.AddedAfter
 	f := client.Filter{Versions: []string{"all"}, Limit: s.BatchSize}
 	if cursor != "" {
