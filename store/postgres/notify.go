@@ -40,7 +40,7 @@ func (s *Store) listen(ctx context.Context) {
 				// known: after a reconnection, wake the hooks once, so
 				// that they look.
 				if !first {
-					s.added()
+					s.Added()
 				}
 				first = false
 				for {
@@ -49,7 +49,7 @@ func (s *Store) listen(ctx context.Context) {
 						break
 					}
 					if n.Payload != s.instance {
-						s.added()
+						s.Added()
 					}
 				}
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/liaison-intel/liaison/correlate"
 	"github.com/liaison-intel/liaison/stix"
+	"github.com/liaison-intel/liaison/store/internal/sqlstore"
 )
 
 // selectorFixture returns a store whose index holds n selectors (IPv4
@@ -67,7 +68,7 @@ func selectorFixture(b *testing.B, n int) *Store {
 				}
 				lo, hi, network = ip.Lo, ip.Hi, ip.Network()
 			}
-			if _, err := st.Exec(int64(i+1), idKey(sel.String()), string(sel.Kind), sel.Value, fmt.Sprintf("identity--org-%d", i%4), lo, hi, network); err != nil {
+			if _, err := st.Exec(int64(i+1), sqlstore.IDKey(sel.String()), string(sel.Kind), sel.Value, fmt.Sprintf("identity--org-%d", i%4), lo, hi, network); err != nil {
 				b.Fatal(err)
 			}
 			if i%1_000_000 == 999_999 {
@@ -83,7 +84,7 @@ func selectorFixture(b *testing.B, n int) *Store {
 		// so that every lookup of the benchmark pays for both checks.
 		for i := range 10_000 {
 			v := "common" + strconv.Itoa(i) + ".example.org"
-			if _, err := tx.Exec("INSERT INTO warning_values (key, kind, value, list) VALUES (?, 'domain', ?, 'bench')", idKey("domain:"+v), v); err != nil {
+			if _, err := tx.Exec("INSERT INTO warning_values (key, kind, value, list) VALUES (?, 'domain', ?, 'bench')", sqlstore.IDKey("domain:"+v), v); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -128,12 +129,13 @@ func BenchmarkMatchOneObservable(b *testing.B) {
 	}
 	s := selectorFixture(b, n)
 	ctx := context.Background()
-	tx, err := s.write.BeginTx(ctx, nil)
+	s.SetDefaultRegion("GB")
+	tx, err := db{s}.BeginWrite(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer tx.Rollback()
-	c := newCorrelator(ctx, tx, 0, "GB", s.corr)
+	m := sqlstore.NewMatcher(ctx, s.Store, tx)
 	// 20,000 distinct observables, spread over the whole index, so that
 	// the pages each one needs are mostly not those the last one read.
 	obs := make([]*stix.Object, 20_000)
@@ -151,21 +153,11 @@ func BenchmarkMatchOneObservable(b *testing.B) {
 	matched := 0
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		o := obs[i%len(obs)]
-		for _, x := range correlate.Index(o, c.opt) {
-			key := idKey(x.Selector.String())
-			ip, isIP := correlate.RangeOf(x.Selector)
-			if warned, err := c.warned(key, x.Selector, ip, isIP); err != nil || warned {
-				b.Fatal(err)
-			}
-			others, _, err := c.holders(key, x.Selector, -1, "")
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(others) > 0 {
-				matched++
-			}
+		n, err := m.Match(obs[i%len(obs)])
+		if err != nil {
+			b.Fatal(err)
 		}
+		matched += n
 	}
 	b.ReportMetric(float64(matched)/float64(b.N), "matched/op")
 }

@@ -1,9 +1,8 @@
-package sqlite
+package sqlstore
 
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"slices"
 	"sort"
@@ -68,18 +67,19 @@ type standingView struct {
 // standingCache holds the latest view read; views are never modified, so
 // that a transaction may keep the one it started with.
 type standingCache struct {
+	d          Dialect
 	mu         sync.Mutex
 	generation string
 	view       *standingView
 }
 
-func newStandingCache() *standingCache { return &standingCache{} }
+func newStandingCache(d Dialect) *standingCache { return &standingCache{d: d} }
 
 // current returns the view of the standing patterns as q sees them,
 // reloading if another transaction changed them.
-func (c *standingCache) current(ctx context.Context, q queryer) (*standingView, error) {
+func (c *standingCache) current(ctx context.Context, q Querier) (*standingView, error) {
 	var gen string
-	if err := q.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = 'standing_generation'").Scan(&gen); err != nil {
+	if err := q.QueryRow(ctx, "SELECT value FROM settings WHERE name = 'standing_generation'").Scan(&gen); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -89,8 +89,8 @@ func (c *standingCache) current(ctx context.Context, q queryer) (*standingView, 
 	}
 	// A version's row never changes: those parsed before are reused, and
 	// only the new ones are read in full.
-	rows, err := q.QueryContext(ctx, `SELECT sp.object_seq FROM standing_patterns sp
-JOIN objects o ON o.seq = sp.object_seq WHERE o.is_last = 1`)
+	rows, err := q.Query(ctx, `SELECT sp.object_seq FROM standing_patterns sp
+JOIN objects o ON o.seq = sp.object_seq WHERE `+c.d.Is("o.is_last"))
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +120,8 @@ JOIN objects o ON o.seq = sp.object_seq WHERE o.is_last = 1`)
 		c.view, c.generation = v, gen
 		return v, nil
 	}
-	rows, err = q.QueryContext(ctx, `SELECT sp.object_seq, o.cid, o.id, sp.owner, sp.pattern, sp.valid_until
-FROM standing_patterns sp JOIN objects o ON o.seq = sp.object_seq WHERE o.is_last = 1 AND sp.object_seq >= ?`, from)
+	rows, err = q.Query(ctx, `SELECT sp.object_seq, o.cid, o.id, sp.owner, sp.pattern, sp.valid_until
+FROM standing_patterns sp JOIN objects o ON o.seq = sp.object_seq WHERE `+c.d.Is("o.is_last")+` AND sp.object_seq >= ?`, from)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (c *correlator) stands(e *standingEntry) bool {
 func (c *correlator) standIndicator(o *stix.Object, seq int64, owner string, only bool, opt correlate.Options, indexed []int64) error {
 	last := only
 	if !only {
-		if err := c.stmt(c.shared.isLast).QueryRowContext(c.ctx, seq).Scan(&last); err != nil {
+		if err := c.tx.QueryRow(c.ctx, c.q.isLast, seq).Scan(&last); err != nil {
 			return err
 		}
 	}
@@ -257,13 +257,13 @@ func (c *correlator) standIndicator(o *stix.Object, seq int64, owner string, onl
 		c.st.lastOf[versionKey(c.cid, o.ID)] = seq
 		// Another version of the id stood: which one stands has changed.
 		var one int
-		err := c.stmt(c.shared.otherStanding).QueryRowContext(c.ctx, idKey(o.ID), seq, c.cid).Scan(&one)
+		err := c.tx.QueryRow(c.ctx, c.q.otherStanding, idKey(o.ID), seq, c.cid).Scan(&one)
 		switch {
 		case err == nil:
 			if err := c.bumpStanding(); err != nil {
 				return err
 			}
-		case !errors.Is(err, sql.ErrNoRows):
+		case !errors.Is(err, ErrNoRows):
 			return err
 		}
 	}
@@ -277,7 +277,7 @@ func (c *correlator) standIndicator(o *stix.Object, seq int64, owner string, onl
 	if !s.ValidUntil.IsZero() {
 		until = micros(s.ValidUntil)
 	}
-	if _, err := c.stmt(c.shared.addStanding).ExecContext(c.ctx, seq, idKey(o.ID), owner, o.String("pattern"), strings.Join(s.Types, ","), until); err != nil {
+	if _, err := c.tx.Exec(c.ctx, c.q.addStanding, seq, idKey(o.ID), owner, o.String("pattern"), strings.Join(s.Types, ","), until); err != nil {
 		return err
 	}
 	if err := c.bumpStanding(); err != nil {
@@ -304,8 +304,8 @@ func fromMicrosOrZero(us int64) time.Time {
 	return fromMicros(us)
 }
 
-func bumpStandingGeneration(ctx context.Context, tx execer) error {
-	_, err := tx.ExecContext(ctx, "UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'standing_generation'")
+func bumpStandingGeneration(ctx context.Context, tx Querier) error {
+	_, err := tx.Exec(ctx, "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE name = 'standing_generation'")
 	return err
 }
 
@@ -379,9 +379,9 @@ func (c *correlator) standingMatch(e *standingEntry, obsSeq int64, obsOwner stri
 	}
 	c.st.fired[[2]int64{e.seq, key}] = true
 	var one int
-	err := c.stmt(c.shared.holds).QueryRowContext(c.ctx, key, string(sel.Kind), sel.Value, e.seq).Scan(&one)
+	err := c.tx.QueryRow(c.ctx, c.q.holds, key, string(sel.Kind), sel.Value, e.seq).Scan(&one)
 	had := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err != nil && !errors.Is(err, ErrNoRows) {
 		return err
 	}
 	if !had {
@@ -414,7 +414,7 @@ func (c *correlator) standingMatch(e *standingEntry, obsSeq int64, obsOwner stri
 func (c *correlator) lookup(cid int64) correlate.Lookup {
 	return func(id string) []byte {
 		var raw []byte
-		if err := c.stmt(c.shared.lookup).QueryRowContext(c.ctx, cid, idKey(id), id).Scan(&raw); err != nil {
+		if err := c.tx.QueryRow(c.ctx, c.q.lookup, cid, idKey(id), id).Scan(&raw); err != nil {
 			return nil
 		}
 		return raw
@@ -430,9 +430,9 @@ type storedObject struct {
 
 func (c *correlator) storedObject(seq int64) (*storedObject, error) {
 	var so storedObject
-	err := c.stmt(c.shared.stored).QueryRowContext(c.ctx, seq).
+	err := c.tx.QueryRow(c.ctx, c.q.stored, seq).
 		Scan(&so.cid, &so.typ, &so.owner, &so.added, &so.raw)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return nil, nil
 	}
 	return &so, err
@@ -504,7 +504,7 @@ func (c *correlator) lookBack() error {
 		return nil
 	}
 	var cids []int64
-	rows, err := c.tx.QueryContext(c.ctx, "SELECT cid FROM collections")
+	rows, err := c.tx.Query(c.ctx, "SELECT cid FROM collections")
 	if err != nil {
 		return err
 	}
@@ -569,7 +569,7 @@ func (c *correlator) newest(cids []int64, typ string) ([]int64, error) {
 	type row struct{ seq, added int64 }
 	var all []row
 	for _, cid := range cids {
-		rows, err := c.tx.QueryContext(c.ctx, "SELECT seq, date_added FROM objects WHERE cid = ? AND type = ? ORDER BY date_added DESC LIMIT ?", cid, typ, reverseCap)
+		rows, err := c.tx.Query(c.ctx, "SELECT seq, date_added FROM objects WHERE cid = ? AND type = ? ORDER BY date_added DESC LIMIT ?", cid, typ, reverseCap)
 		if err != nil {
 			return nil, err
 		}
@@ -600,16 +600,16 @@ func (c *correlator) newest(cids []int64, typ string) ([]int64, error) {
 // unstand removes the standing patterns of deleted versions of an object;
 // when the object has standing versions at all, the one that stands may
 // have changed, and every process must reload.
-func unstand(ctx context.Context, tx *sql.Tx, seqs []any, id string) error {
-	res, err := tx.ExecContext(ctx, "DELETE FROM standing_patterns WHERE object_seq IN ("+placeholders(len(seqs))+")", seqs...)
+func unstand(ctx context.Context, d Dialect, tx Querier, seqs []int64, id string) error {
+	in, args := In(d, "object_seq", seqs)
+	n, err := tx.Exec(ctx, "DELETE FROM standing_patterns WHERE "+in, args...)
 	if err != nil {
 		return err
 	}
-	n, _ := res.RowsAffected()
 	if n == 0 {
 		var one int
-		err := tx.QueryRowContext(ctx, "SELECT 1 FROM standing_patterns WHERE id_key = ? LIMIT 1", idKey(id)).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
+		err := tx.QueryRow(ctx, "SELECT 1 FROM standing_patterns WHERE id_key = ? LIMIT 1", idKey(id)).Scan(&one)
+		if errors.Is(err, ErrNoRows) {
 			return nil
 		}
 		if err != nil {

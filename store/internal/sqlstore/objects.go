@@ -1,12 +1,10 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"iter"
 	"slices"
 	"strings"
@@ -26,7 +24,7 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
 	}
 	requested := s.now().UTC()
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.db.BeginWrite(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -48,21 +46,17 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 		return nil, err
 	}
 	var last int64
-	if err := tx.QueryRowContext(ctx, "SELECT last FROM clock WHERE one = 1").Scan(&last); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT last FROM clock WHERE one = 1").Scan(&last); err != nil {
 		return nil, err
 	}
 	next := max(micros(requested), last+1)
 
-	w, err := newWriter(ctx, tx, cid, s.classes)
-	if err != nil {
-		return nil, err
-	}
-	defer w.close()
+	w := newWriter(ctx, s, tx, cid)
 	w.received = p.Peer
 	if w.pushTo, err = loadPushTargets(ctx, tx, coll); err != nil {
 		return nil, err
 	}
-	w.corr = newCorrelator(ctx, tx, micros(requested), s.region(), s.corr)
+	w.corr = newCorrelator(ctx, tx, s.q(), micros(requested), s.defaultRegion)
 	w.corr.off = s.noCorrelation
 	w.corr.cid, w.corr.st = cid, newStandingState(s.standing)
 	audit := s.auditor(tx, p)
@@ -167,15 +161,20 @@ func (s *Store) AddObjects(ctx context.Context, p *liaison.Principal, req store.
 		req.OnProgress(res.Total)
 	}
 	if next-1 > last {
-		if _, err := tx.ExecContext(ctx, "UPDATE clock SET last = ? WHERE one = 1", next-1); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE clock SET last = ? WHERE one = 1", next-1); err != nil {
 			return nil, err
 		}
 	}
 	if req.StatusID != "" {
 		succ, _ := json.Marshal(nonNil(res.Successes))
 		fail, _ := json.Marshal(nonNil(res.Refused))
-		if _, err := tx.ExecContext(ctx, `INSERT INTO statuses (id, api_root, org_id, request_timestamp, total, successes, failures)
+		if _, err := tx.Exec(ctx, `INSERT INTO statuses (id, api_root, org_id, request_timestamp, total, successes, failures)
 VALUES (?, ?, ?, ?, ?, ?, ?)`, req.StatusID, req.APIRoot, p.OrgID, micros(requested), res.Total, succ, fail); err != nil {
+			return nil, err
+		}
+	}
+	if res.Added > 0 {
+		if err := s.db.Stored(ctx, tx); err != nil {
 			return nil, err
 		}
 	}
@@ -183,7 +182,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, req.StatusID, req.APIRoot, p.OrgID, micros(reques
 		return nil, err
 	}
 	if res.Added > 0 {
-		s.added()
+		s.Added()
 	}
 	return res, nil
 }
@@ -272,7 +271,7 @@ func (s *Store) addOne(w *writer, p *liaison.Principal, facts policy.Facts, orgs
 	}
 	if added {
 		for _, ref := range o.References() {
-			if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO refs (object_seq, ref) VALUES (?, ?)", seq, ref); err != nil {
+			if _, err := w.tx.Exec(w.ctx, w.q.insertRef, seq, ref); err != nil {
 				return outcome{}, err
 			}
 		}
@@ -328,8 +327,8 @@ type orgSet map[string]bool
 
 func (o orgSet) IsOrganisation(id string) bool { return o[id] }
 
-func loadOrgSet(ctx context.Context, q queryer) (orgSet, error) {
-	rows, err := q.QueryContext(ctx, "SELECT id FROM organisations")
+func loadOrgSet(ctx context.Context, q Querier) (orgSet, error) {
+	rows, err := q.Query(ctx, "SELECT id FROM organisations")
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +357,7 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 	// One read transaction: the decisions about access classes and the rows
 	// they select come from the same snapshot, so a class committed in
 	// between can never slip through undecided.
-	rtx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	rtx, err := s.db.BeginRead(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -374,10 +373,11 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 	if err != nil {
 		return nil, err
 	}
-	where, args := filter(cid, q, acc)
+	where, args := filter(s.d, cid, q, acc)
 	if pos != (store.Position{}) {
-		where += " AND date_added >= ? AND (date_added > ? OR seq > ?)"
-		args = append(args, pos.DateAdded, pos.DateAdded, pos.Seq)
+		after, aargs := s.d.afterPosition(pos.DateAdded, pos.Seq)
+		where += " AND " + after
+		args = append(args, aargs...)
 	}
 	cols := "seq, id, type, version, spec_version, date_added, access"
 	if q.WithContent {
@@ -388,11 +388,11 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 		// A few ids are found through the id index; left to itself the
 		// planner walks the date_added index for the ORDER BY instead, which
 		// reads the whole collection to return a handful of rows.
-		from = "objects INDEXED BY objects_id"
+		from = s.d.IndexedBy("objects", "objects_id")
 	}
 	query := "SELECT " + cols + " FROM " + from + " WHERE " + where + " ORDER BY date_added, seq LIMIT ?"
 	args = append(args, q.Limit+1)
-	rows, err := rtx.QueryContext(ctx, query, args...)
+	rows, err := rtx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -432,7 +432,7 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 	// What the principal reads of marked objects is on record before it is
 	// returned; if the record cannot be written, nothing is returned.
 	if len(audited) > 0 {
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.InTx(ctx, func(tx Tx) error {
 			return s.auditor(tx, p).reads(ctx, audited, q.Path, coll.ID)
 		})
 		if err != nil {
@@ -444,21 +444,23 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 
 // filter turns the TAXII filters of q into a WHERE clause over the rows p
 // may see.
-func filter(cid int64, q store.Query, acc *access) (string, []any) {
+func filter(d Dialect, cid int64, q store.Query, acc *access) (string, []any) {
 	var b strings.Builder
 	args := []any{cid}
 	b.WriteString("objects.cid = ?")
 	in := func(col string, vals []string) {
-		b.WriteString(" AND " + col + " IN (" + placeholders(len(vals)) + ")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
+		pred, pargs := In(d, col, vals)
+		b.WriteString(" AND " + pred)
+		args = append(args, pargs...)
 	}
 	if len(q.IDs) > 0 {
-		b.WriteString(" AND objects.id_key IN (" + placeholders(len(q.IDs)) + ")")
-		for _, id := range q.IDs {
-			args = append(args, idKey(id))
+		keys := make([]int64, len(q.IDs))
+		for i, id := range q.IDs {
+			keys[i] = idKey(id)
 		}
+		pred, pargs := In(d, "objects.id_key", keys)
+		b.WriteString(" AND " + pred)
+		args = append(args, pargs...)
 		in("objects.id", q.IDs)
 	}
 	if len(q.Types) > 0 {
@@ -468,7 +470,7 @@ func filter(cid int64, q store.Query, acc *access) (string, []any) {
 		in("objects.spec_version", q.SpecVersions)
 	}
 	if !acc.all {
-		pred, pargs := acc.visible("objects")
+		pred, pargs := acc.visible(d, "objects")
 		b.WriteString(" AND " + pred)
 		args = append(args, pargs...)
 	}
@@ -478,11 +480,11 @@ func filter(cid int64, q store.Query, acc *access) (string, []any) {
 		// may see: a hidden newer version must not show by its absence.
 		ends := func(flag, cmp string) string {
 			if acc.all {
-				return "objects." + flag + " = 1"
+				return d.Is("objects." + flag)
 			}
-			pred, pargs := acc.visible("o2")
+			pred, pargs := acc.visible(d, "o2")
 			args = append(args, pargs...)
-			return "(objects." + flag + " = 1 OR NOT EXISTS (SELECT 1 FROM objects o2 WHERE o2.cid = objects.cid AND o2.id_key = objects.id_key AND o2.id = objects.id AND o2.version " + cmp + " objects.version AND " + pred + "))"
+			return "(" + d.Is("objects."+flag) + " OR NOT EXISTS (SELECT 1 FROM objects o2 WHERE o2.cid = objects.cid AND o2.id_key = objects.id_key AND o2.id = objects.id AND o2.version " + cmp + " objects.version AND " + pred + "))"
 		}
 		if v.Last {
 			alts = append(alts, ends("is_last", ">"))
@@ -491,24 +493,24 @@ func filter(cid int64, q store.Query, acc *access) (string, []any) {
 			alts = append(alts, ends("is_first", "<"))
 		}
 		if len(v.At) > 0 {
-			alts = append(alts, "objects.version IN ("+placeholders(len(v.At))+")")
-			for _, k := range v.At {
-				args = append(args, k)
-			}
+			pred, pargs := In(d, "objects.version", v.At)
+			alts = append(alts, pred)
+			args = append(args, pargs...)
 			// Objects without a version timestamp are versioned by date_added.
-			var added []any
+			var added []int64
 			for _, k := range v.At {
 				if t, err := time.Parse("2006-01-02T15:04:05.000000000Z", k); err == nil && t.Nanosecond()%1000 == 0 {
 					added = append(added, micros(t))
 				}
 			}
 			if len(added) > 0 {
-				alts = append(alts, "(objects.version = '' AND objects.date_added IN ("+placeholders(len(added))+"))")
-				args = append(args, added...)
+				pred, pargs := In(d, "objects.date_added", added)
+				alts = append(alts, "(objects.version = '' AND "+pred+")")
+				args = append(args, pargs...)
 			}
 		}
-		if len(alts) == 1 && alts[0] == "objects.is_last = 1" {
-			b.WriteString(" AND objects.is_last = 1")
+		if len(alts) == 1 && alts[0] == d.Is("objects.is_last") {
+			b.WriteString(" AND " + alts[0])
 		} else {
 			b.WriteString(" AND (" + strings.Join(alts, " OR ") + ")")
 		}
@@ -518,10 +520,6 @@ func filter(cid int64, q store.Query, acc *access) (string, []any) {
 		args = append(args, q.AddedAfter.UnixMicro())
 	}
 	return b.String(), args
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
 // DeleteObject removes versions of one object from a collection.
@@ -534,7 +532,7 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 	}
 	q.Normalize()
 	q.AddedAfter = time.Time{}
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.db.BeginWrite(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -554,12 +552,12 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 	if err != nil {
 		return 0, err
 	}
-	where, args := filter(cid, q, acc)
-	rows, err := tx.QueryContext(ctx, "SELECT seq, owner, added_by, version, date_added FROM objects WHERE "+where, args...)
+	where, args := filter(s.d, cid, q, acc)
+	rows, err := tx.Query(ctx, "SELECT seq, owner, added_by, version, date_added FROM objects WHERE "+where, args...)
 	if err != nil {
 		return 0, err
 	}
-	var seqs []any
+	var seqs []int64
 	var versions []string
 	for rows.Next() {
 		var seq, added int64
@@ -572,7 +570,7 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 			rows.Close()
 			tx.Rollback()
 			// The refusal is on record, though nothing else of the request is.
-			if aerr := s.inTx(ctx, func(tx *sql.Tx) error {
+			if aerr := s.InTx(ctx, func(tx Tx) error {
 				return s.auditor(tx, p).record(ctx, store.ActionWriteRefused, q.IDs[0], "", q.Path,
 					map[string]string{"reason": err.Error(), "collection": coll.ID})
 			}); aerr != nil {
@@ -591,10 +589,11 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 	if len(seqs) == 0 {
 		return 0, notFound("object " + q.IDs[0])
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM objects WHERE seq IN ("+placeholders(len(seqs))+")", seqs...); err != nil {
+	in, args := In(s.d, "seq", seqs)
+	if _, err := tx.Exec(ctx, "DELETE FROM objects WHERE "+in, args...); err != nil {
 		return 0, err
 	}
-	if err := unindex(ctx, tx, seqs, q.IDs[0]); err != nil {
+	if err := unindex(ctx, s.d, tx, seqs, q.IDs[0]); err != nil {
 		return 0, err
 	}
 	if err := recomputeEnds(ctx, tx, cid, q.IDs[0]); err != nil {
@@ -622,8 +621,8 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 
 // recomputeEnds sets is_first and is_last among the versions of an object
 // that remain in a collection.
-func recomputeEnds(ctx context.Context, tx execer, cid int64, id string) error {
-	_, err := tx.ExecContext(ctx, `
+func recomputeEnds(ctx context.Context, tx Querier, cid int64, id string) error {
+	_, err := tx.Exec(ctx, `
 UPDATE objects SET
   is_first = (version = (SELECT min(version) FROM objects o2 WHERE o2.cid = objects.cid AND o2.id_key = objects.id_key AND o2.id = objects.id)),
   is_last  = (version = (SELECT max(version) FROM objects o2 WHERE o2.cid = objects.cid AND o2.id_key = objects.id_key AND o2.id = objects.id))
@@ -639,10 +638,10 @@ func (s *Store) Status(ctx context.Context, p *liaison.Principal, apiRoot, id st
 	var st store.Status
 	var ts int64
 	var succ, fail []byte
-	err := s.read.QueryRowContext(ctx, `SELECT id, api_root, org_id, request_timestamp, total, successes, failures
+	err := s.db.Read().QueryRow(ctx, `SELECT id, api_root, org_id, request_timestamp, total, successes, failures
 FROM statuses WHERE id = ? AND api_root = ? AND org_id = ?`, id, apiRoot, p.OrgID).
 		Scan(&st.ID, &st.APIRoot, &st.OrgID, &ts, &st.Total, &succ, &fail)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return nil, notFound("status " + id)
 	}
 	if err != nil {
@@ -657,12 +656,4 @@ FROM statuses WHERE id = ? AND api_root = ? AND org_id = ?`, id, apiRoot, p.OrgI
 		return nil, fmt.Errorf("status %s: %w", id, err)
 	}
 	return &st, nil
-}
-
-// idKey is the indexed stand-in for an object id: the first 8 bytes of its
-// FNV-1a hash. Collisions are harmless (every query also compares the id).
-func idKey(id string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	return int64(h.Sum64())
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -41,13 +42,13 @@ func newClassCache() *classCache {
 
 // refresh loads classes (and their markings) added since the last call,
 // by this process or another writing the same file.
-func (c *classCache) refresh(ctx context.Context, q queryer) error {
+func (c *classCache) refresh(ctx context.Context, q Querier) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// A contested marking changes what a definition already read means:
 	// read them all again.
 	var gen string
-	if err := q.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = 'markings_generation'").Scan(&gen); err != nil {
+	if err := q.QueryRow(ctx, "SELECT value FROM settings WHERE name = 'markings_generation'").Scan(&gen); err != nil {
 		return err
 	}
 	if gen != c.generation {
@@ -62,13 +63,13 @@ func (c *classCache) refresh(ctx context.Context, q queryer) error {
 		missing = append(missing, id)
 	}
 	var maxID sql.NullInt64
-	if err := q.QueryRowContext(ctx, "SELECT max(id) FROM access_classes").Scan(&maxID); err != nil {
+	if err := q.QueryRow(ctx, "SELECT max(id) FROM access_classes").Scan(&maxID); err != nil {
 		return err
 	}
 	if !maxID.Valid || maxID.Int64 <= c.maxID {
 		return c.load(ctx, q, missing)
 	}
-	rows, err := q.QueryContext(ctx, "SELECT id, markings FROM access_classes WHERE id > ? ORDER BY id", c.maxID)
+	rows, err := q.Query(ctx, "SELECT id, markings FROM access_classes WHERE id > ? ORDER BY id", c.maxID)
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func (c *classCache) refresh(ctx context.Context, q queryer) error {
 
 // load reads marking definitions into the cache; those still unknown are
 // remembered as unresolved. The caller holds c.mu.
-func (c *classCache) load(ctx context.Context, q queryer, ids []string) error {
+func (c *classCache) load(ctx context.Context, q Querier, ids []string) error {
 	for _, id := range ids {
 		m, err := loadMarking(ctx, q, id)
 		if err != nil {
@@ -130,14 +131,14 @@ func (c *classCache) resolve(refs []string) []*policy.Marking {
 }
 
 // loadMarking reads one stored marking definition, nil if unknown.
-func loadMarking(ctx context.Context, q queryer, id string) (*policy.Marking, error) {
+func loadMarking(ctx context.Context, q Querier, id string) (*policy.Marking, error) {
 	if m, ok := policy.BuiltinMarking(id); ok {
 		return m, nil
 	}
 	var raw []byte
 	var contested bool
-	err := q.QueryRowContext(ctx, "SELECT policy, contested FROM markings WHERE id = ?", id).Scan(&raw, &contested)
-	if errors.Is(err, sql.ErrNoRows) || contested {
+	err := q.QueryRow(ctx, "SELECT policy, contested FROM markings WHERE id = ?", id).Scan(&raw, &contested)
+	if errors.Is(err, ErrNoRows) || contested {
 		return nil, nil
 	}
 	if err != nil {
@@ -151,10 +152,10 @@ func loadMarking(ctx context.Context, q queryer, id string) (*policy.Marking, er
 }
 
 // facts returns what policy needs to know of the node.
-func (s *Store) facts(ctx context.Context, q queryer) (policy.Facts, error) {
+func (s *Store) facts(ctx context.Context, q Querier) (policy.Facts, error) {
 	var nodeOrg sql.NullString
-	err := q.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = ?", store.SettingNodeOrg).Scan(&nodeOrg)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	err := q.QueryRow(ctx, "SELECT value FROM settings WHERE name = ?", store.SettingNodeOrg).Scan(&nodeOrg)
+	if err != nil && !errors.Is(err, ErrNoRows) {
 		return policy.Facts{}, err
 	}
 	// The members of each operation the node holds; an object scoped to an
@@ -177,7 +178,7 @@ type access struct {
 }
 
 // accessFor decides every class for p.
-func (s *Store) accessFor(ctx context.Context, q queryer, p *liaison.Principal) (*access, error) {
+func (s *Store) accessFor(ctx context.Context, q Querier, p *liaison.Principal) (*access, error) {
 	if err := s.classes.refresh(ctx, q); err != nil {
 		return nil, err
 	}
@@ -208,22 +209,40 @@ func (s *Store) accessFor(ctx context.Context, q queryer, p *liaison.Principal) 
 
 // visible returns the SQL predicate selecting rows (of table alias t) that
 // the principal may see, and its arguments.
-func (a *access) visible(t string) (string, []any) {
+func (a *access) visible(d Dialect, t string) (string, []any) {
 	if a.all {
-		return "1", nil
+		return d.True(), nil
 	}
-	allow, _ := json.Marshal(a.allow)
-	pred := fmt.Sprintf("(%[1]s.owner = ? OR %[1]s.access IN (SELECT value FROM json_each(?))", t)
-	args := []any{a.org, string(allow)}
+	allow, allowArg := InSet(d, t+".access", a.allow)
+	pred := fmt.Sprintf("(%[1]s.owner = ? OR %[2]s", t, allow)
+	args := []any{a.org, allowArg}
 	if len(a.strict) > 0 {
-		strict, _ := json.Marshal(a.strict)
-		pred += fmt.Sprintf(" OR (%[1]s.access IN (SELECT value FROM json_each(?)) AND %[1]s.added_by = %[1]s.owner AND %[1]s.received = 0)", t)
-		args = append(args, string(strict))
+		strict, arg := InSet(d, t+".access", a.strict)
+		pred += fmt.Sprintf(" OR (%[2]s AND %[1]s.added_by = %[1]s.owner AND %[3]s)", t, strict, d.IsNot(t+".received"))
+		args = append(args, arg)
 	}
 	if len(a.local) > 0 {
-		local, _ := json.Marshal(a.local)
-		pred += fmt.Sprintf(" OR (%[1]s.access IN (SELECT value FROM json_each(?)) AND (%[1]s.received = 0 OR %[1]s.added_by = ?))", t)
-		args = append(args, string(local), a.org)
+		local, arg := InSet(d, t+".access", a.local)
+		pred += fmt.Sprintf(" OR (%[2]s AND (%[3]s OR %[1]s.added_by = ?))", t, local, d.IsNot(t+".received"))
+		args = append(args, arg, a.org)
 	}
 	return pred + ")", args
+}
+
+// sees reports whether the principal may see a row of class, owner,
+// added_by and received: visible's predicate over values.
+func (a *access) sees(class int64, owner, addedBy string, received bool) bool {
+	if owner == a.org {
+		return true
+	}
+	if slices.Contains(a.allow, class) {
+		return true
+	}
+	if slices.Contains(a.strict, class) {
+		return owner == addedBy && !received
+	}
+	if slices.Contains(a.local, class) {
+		return !received || addedBy == a.org
+	}
+	return false
 }

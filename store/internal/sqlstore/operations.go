@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -22,8 +21,8 @@ import (
 // partner already holds stays there).
 
 // operationMembers reads every operation's members.
-func operationMembers(ctx context.Context, q queryer) (map[string][]string, error) {
-	rows, err := q.QueryContext(ctx, "SELECT id, members FROM operations")
+func operationMembers(ctx context.Context, q Querier) (map[string][]string, error) {
+	rows, err := q.Query(ctx, "SELECT id, members FROM operations")
 	if err != nil {
 		return nil, err
 	}
@@ -54,10 +53,10 @@ func membersOf(m map[string][]string) func(string) ([]string, bool) {
 // refreshOperation recomputes the operations row of one operation from the
 // versions the node holds (in any collection): the latest wins. It returns
 // the members before and after.
-func refreshOperation(ctx context.Context, tx *sql.Tx, id string) (before, after []string, err error) {
+func refreshOperation(ctx context.Context, d Dialect, tx Querier, id string) (before, after []string, err error) {
 	var members string
-	switch err := tx.QueryRowContext(ctx, "SELECT members FROM operations WHERE id = ?", id).Scan(&members); {
-	case errors.Is(err, sql.ErrNoRows):
+	switch err := tx.QueryRow(ctx, "SELECT members FROM operations WHERE id = ?", id).Scan(&members); {
+	case errors.Is(err, ErrNoRows):
 	case err != nil:
 		return nil, nil, err
 	default:
@@ -65,7 +64,7 @@ func refreshOperation(ctx context.Context, tx *sql.Tx, id string) (before, after
 			return nil, nil, err
 		}
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT version, raw FROM objects WHERE id_key = ? AND id = ? AND is_last = 1 AND cid IN (SELECT cid FROM collections)", idKey(id), id)
+	rows, err := tx.Query(ctx, "SELECT version, raw FROM objects WHERE id_key = ? AND id = ? AND "+d.Is("is_last")+" AND cid IN (SELECT cid FROM collections)", idKey(id), id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -95,12 +94,12 @@ func refreshOperation(ctx context.Context, tx *sql.Tx, id string) (before, after
 		return nil, nil, err
 	}
 	if latest == nil {
-		_, err := tx.ExecContext(ctx, "DELETE FROM operations WHERE id = ?", id)
+		_, err := tx.Exec(ctx, "DELETE FROM operations WHERE id = ?", id)
 		return before, nil, err
 	}
 	after = latest.MemberRefs
 	b, _ := json.Marshal(after)
-	_, err = tx.ExecContext(ctx, `INSERT INTO operations (id, version, lead, members, status) VALUES (?, ?, ?, ?, ?)
+	_, err = tx.Exec(ctx, `INSERT INTO operations (id, version, lead, members, status) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET version = excluded.version, lead = excluded.lead, members = excluded.members, status = excluded.status`,
 		id, latestVersion, latest.LeadRef, string(b), latest.Status)
 	return before, after, err
@@ -109,9 +108,9 @@ ON CONFLICT (id) DO UPDATE SET version = excluded.version, lead = excluded.lead,
 // operationsChanged brings the operations rows of the operations written or
 // deleted up to date, updates facts, and queues the objects scoped to each
 // operation for the partners among its new members.
-func (s *Store) operationsChanged(ctx context.Context, tx *sql.Tx, facts *policy.Facts, members map[string][]string, ids []string, queued int64) error {
+func (s *Store) operationsChanged(ctx context.Context, tx Querier, facts *policy.Facts, members map[string][]string, ids []string, queued int64) error {
 	for _, id := range ids {
-		before, after, err := refreshOperation(ctx, tx, id)
+		before, after, err := refreshOperation(ctx, s.d, tx, id)
 		if err != nil {
 			return err
 		}
@@ -139,12 +138,12 @@ func (s *Store) operationsChanged(ctx context.Context, tx *sql.Tx, facts *policy
 // queueScoped queues the latest versions of the objects scoped to an
 // operation for the partners among orgs, as policy allows each (collection
 // rights first), unless already queued.
-func (s *Store) queueScoped(ctx context.Context, tx *sql.Tx, facts policy.Facts, op string, orgs []string, queued int64) error {
+func (s *Store) queueScoped(ctx context.Context, tx Querier, facts policy.Facts, op string, orgs []string, queued int64) error {
 	if err := s.classes.refresh(ctx, tx); err != nil {
 		return err
 	}
 	// The access classes holding a marking scoped to the operation.
-	var classes []any
+	var classes []int64
 	s.classes.mu.Lock()
 	for id, refs := range s.classes.classes {
 		for _, m := range s.classes.resolve(refs) {
@@ -164,12 +163,12 @@ func (s *Store) queueScoped(ctx context.Context, tx *sql.Tx, facts policy.Facts,
 			return err
 		}
 		collections := map[int64]bool{}
-		roots, err := s.APIRoots(ctx)
+		roots, err := s.apiRoots(ctx, tx)
 		if err != nil {
 			return err
 		}
 		for _, root := range roots {
-			cs, cids, err := loadCollections(ctx, tx, root.Name, "")
+			cs, cids, err := loadCollections(ctx, s.d, tx, root.Name, "")
 			if err != nil {
 				return err
 			}
@@ -177,7 +176,8 @@ func (s *Store) queueScoped(ctx context.Context, tx *sql.Tx, facts policy.Facts,
 				collections[cids[i]] = policy.CollectionAccess(peer, c).Read
 			}
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT seq, cid, access, owner, added_by, received FROM objects WHERE is_last = 1 AND access IN ("+placeholders(len(classes))+")", classes...)
+		in, args := In(s.d, "access", classes)
+		rows, err := tx.Query(ctx, "SELECT seq, cid, access, owner, added_by, received FROM objects WHERE "+s.d.Is("is_last")+" AND "+in, args...)
 		if err != nil {
 			return err
 		}
@@ -205,7 +205,7 @@ func (s *Store) queueScoped(ctx context.Context, tx *sql.Tx, facts policy.Facts,
 			return err
 		}
 		for _, seq := range due {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (org_id, object_seq, queued) SELECT ?, ?, ?
+			if _, err := tx.Exec(ctx, `INSERT INTO outbox (org_id, object_seq, queued) SELECT ?, CAST(? AS BIGINT), CAST(? AS BIGINT)
 WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE org_id = ? AND object_seq = ?)`, org, seq, queued, org, seq); err != nil {
 				return err
 			}
@@ -216,11 +216,11 @@ WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE org_id = ? AND object_seq = ?)`, or
 
 // pushPeer returns the partner an organisation is, as the principal pushes
 // are decided for, or nil when it is no partner this node pushes to.
-func pushPeer(ctx context.Context, q queryer, org string) (*liaison.Principal, error) {
+func pushPeer(ctx context.Context, q Querier, org string) (*liaison.Principal, error) {
 	var peer liaison.Peer
-	err := q.QueryRowContext(ctx, `SELECT p.org_id, o.name, o.country, p.clearance FROM peers p
+	err := q.QueryRow(ctx, `SELECT p.org_id, o.name, o.country, p.clearance FROM peers p
 JOIN organisations o ON o.id = p.org_id WHERE p.push != '' AND p.org_id = ?`, org).Scan(&peer.OrgID, &peer.Name, &peer.Country, &peer.Clearance)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {

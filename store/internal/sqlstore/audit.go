@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strings"
 
@@ -10,19 +9,14 @@ import (
 	"github.com/liaison-intel/liaison/store"
 )
 
-// execer is a transaction or a database.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // auditor writes audit entries inside the caller's transaction.
 type auditor struct {
-	tx  execer
+	tx  Querier
 	now int64
 	by  *liaison.Principal
 }
 
-func (s *Store) auditor(tx execer, by *liaison.Principal) *auditor {
+func (s *Store) auditor(tx Querier, by *liaison.Principal) *auditor {
 	return &auditor{tx: tx, now: micros(s.now()), by: by}
 }
 
@@ -39,7 +33,7 @@ func (a *auditor) record(ctx context.Context, action, objectID, version, path st
 			return err
 		}
 	}
-	_, err := a.tx.ExecContext(ctx, `INSERT INTO audit (time, actor_user, actor_org, action, object_id, object_key, version, path, detail)
+	_, err := a.tx.Exec(ctx, `INSERT INTO audit (time, actor_user, actor_org, action, object_id, object_key, version, path, detail)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.now, user, org, action, objectID, idKey(objectID), version, path, string(d))
 	return err
 }
@@ -65,7 +59,7 @@ func (a *auditor) reads(ctx context.Context, items []store.Item, path, collectio
 			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			args = append(args, a.now, user, org, store.ActionRead, it.ID, idKey(it.ID), it.VersionText(), path, string(detail))
 		}
-		if _, err := a.tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := a.tx.Exec(ctx, b.String(), args...); err != nil {
 			return err
 		}
 		items = items[n:]
@@ -96,7 +90,7 @@ func (s *Store) Audit(ctx context.Context, p *liaison.Principal, q store.AuditQu
 		where = append(where, "object_key = ?")
 		args = append(args, idKey(q.ObjectID))
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT seq, time, actor_user, actor_org, action, object_id, version, path, detail
+	rows, err := s.db.Read().Query(ctx, `SELECT seq, time, actor_user, actor_org, action, object_id, version, path, detail
 FROM audit WHERE `+strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, append(args, q.Limit)...)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -6,20 +6,18 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/policy"
 	"github.com/liaison-intel/liaison/stix"
 )
 
-// writer holds the transaction-local state of one add: markings and access
-// classes created in this transaction, which the shared cache learns only
-// once they are committed. (pgx prepares and caches each statement on its
-// connection by itself, so unlike store/sqlite no statements are kept.)
+// writer holds the transaction-local state of one add: markings and access classes created in this transaction, which
+// the shared cache learns only once they are committed.
 type writer struct {
 	ctx        context.Context
-	tx         pgx.Tx
+	tx         Tx
+	d          Dialect
+	q          *queries
 	cid        int64
 	cache      *classCache
 	pushTo     []*liaison.Principal       // partners with a push target that may read this collection
@@ -46,8 +44,8 @@ type deferred struct {
 // field names the property through which the object references ref.
 func (d deferred) field(ref string) string { return policy.MarkingField(d.obj, ref) }
 
-func newWriter(ctx context.Context, tx pgx.Tx, cid int64, cache *classCache) *writer {
-	return &writer{ctx: ctx, tx: tx, cid: cid, cache: cache, markings: map[string]*policy.Marking{}, classes: map[string]int64{},
+func newWriter(ctx context.Context, s *Store, tx Tx, cid int64) *writer {
+	return &writer{ctx: ctx, tx: tx, d: s.d, q: s.q(), cid: cid, cache: s.classes, markings: map[string]*policy.Marking{}, classes: map[string]int64{},
 		deferredAt: map[string]int{}}
 }
 
@@ -76,8 +74,9 @@ func (w *writer) resolve(refs []string) ([]*policy.Marking, []string) {
 // addMarking records a marking definition so that objects may reference it
 // (store is false when the object defining it was not stored: it is then
 // only compared with a stored definition). A second definition of the same
-// id with another meaning contests the id. It reports whether this call
-// contested the marking.
+// id with another meaning contests the id: from then on it is unknown (it
+// denies everybody but the owner) and the contest is audited. It reports
+// whether this call contested the marking.
 func (w *writer) addMarking(m *policy.Marking, store bool) (bool, error) {
 	if _, builtin := policy.BuiltinMarking(m.ID); builtin {
 		return false, nil
@@ -88,13 +87,13 @@ func (w *writer) addMarking(m *policy.Marking, store bool) (bool, error) {
 	}
 	var stored []byte
 	var contested bool
-	err = w.tx.QueryRow(w.ctx, "SELECT policy, contested FROM markings WHERE id = $1", m.ID).Scan(&stored, &contested)
+	err = w.tx.QueryRow(w.ctx, "SELECT policy, contested FROM markings WHERE id = ?", m.ID).Scan(&stored, &contested)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, ErrNoRows):
 		if !store {
 			return false, nil
 		}
-		if _, err := w.tx.Exec(w.ctx, "INSERT INTO markings (id, policy) VALUES ($1, $2)", m.ID, raw); err != nil {
+		if _, err := w.tx.Exec(w.ctx, "INSERT INTO markings (id, policy) VALUES (?, ?)", m.ID, raw); err != nil {
 			return false, err
 		}
 		w.markings[m.ID] = m
@@ -104,11 +103,11 @@ func (w *writer) addMarking(m *policy.Marking, store bool) (bool, error) {
 	case contested || string(stored) == string(raw):
 		return false, nil
 	}
-	if _, err := w.tx.Exec(w.ctx, "UPDATE markings SET contested = true WHERE id = $1", m.ID); err != nil {
+	if _, err := w.tx.Exec(w.ctx, "UPDATE markings SET contested = "+w.d.True()+" WHERE id = ?", m.ID); err != nil {
 		return false, err
 	}
 	if _, err := w.tx.Exec(w.ctx,
-		"UPDATE settings SET value = (value::bigint + 1)::text WHERE name = 'markings_generation'"); err != nil {
+		"UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE name = 'markings_generation'"); err != nil {
 		return false, err
 	}
 	delete(w.markings, m.ID)
@@ -126,9 +125,9 @@ func (w *writer) class(refs []string) (int64, error) {
 		return id, nil
 	}
 	var id int64
-	err := w.tx.QueryRow(w.ctx, "SELECT id FROM access_classes WHERE markings = $1", key).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = w.tx.QueryRow(w.ctx, "INSERT INTO access_classes (markings) VALUES ($1) RETURNING id", key).Scan(&id)
+	err := w.tx.QueryRow(w.ctx, "SELECT id FROM access_classes WHERE markings = ?", key).Scan(&id)
+	if errors.Is(err, ErrNoRows) {
+		err = w.tx.QueryRow(w.ctx, "INSERT INTO access_classes (markings) VALUES (?) RETURNING id", key).Scan(&id)
 	}
 	if err != nil {
 		return 0, err
@@ -148,7 +147,7 @@ type storedVersion struct {
 // and the new row's sequence number.
 func (w *writer) add(o *stix.Object, dateAdded int64, owner, addedBy string, class int64) (bool, int64, int64, error) {
 	key := idKey(o.ID)
-	rows, err := w.tx.Query(w.ctx, "SELECT version, owner, date_added, raw FROM objects WHERE cid = $1 AND id_key = $2 AND id = $3", w.cid, key, o.ID)
+	rows, err := w.tx.Query(w.ctx, w.q.versions, w.cid, key, o.ID)
 	if err != nil {
 		return false, 0, 0, err
 	}
@@ -193,21 +192,18 @@ func (w *writer) add(o *stix.Object, dateAdded int64, owner, addedBy string, cla
 		}
 	}
 	if isLast && len(existing) > 0 {
-		if _, err := w.tx.Exec(w.ctx, "UPDATE objects SET is_last = false WHERE cid = $1 AND id_key = $2 AND id = $3 AND is_last", w.cid, key, o.ID); err != nil {
+		if _, err := w.tx.Exec(w.ctx, w.q.clearLast, w.cid, key, o.ID); err != nil {
 			return false, 0, 0, err
 		}
 	}
 	if isFirst && len(existing) > 0 {
-		if _, err := w.tx.Exec(w.ctx, "UPDATE objects SET is_first = false WHERE cid = $1 AND id_key = $2 AND id = $3 AND is_first", w.cid, key, o.ID); err != nil {
+		if _, err := w.tx.Exec(w.ctx, w.q.clearFirst, w.cid, key, o.ID); err != nil {
 			return false, 0, 0, err
 		}
 	}
 	var seq int64
-	err = w.tx.QueryRow(w.ctx, `INSERT INTO objects (cid, id, id_key, version, type, spec_version, owner, added_by, received, access, date_added, is_first, is_last, raw)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq`,
-		w.cid, o.ID, key, version, o.Type, o.EffectiveSpecVersion(), owner, addedBy, w.received, class,
-		dateAdded, isFirst, isLast, []byte(o.Raw)).Scan(&seq)
-	if err != nil {
+	if err := w.tx.QueryRow(w.ctx, w.q.insertObject, w.cid, o.ID, key, version, o.Type, o.EffectiveSpecVersion(), owner, addedBy, w.received, class,
+		dateAdded, isFirst, isLast, []byte(o.Raw)).Scan(&seq); err != nil {
 		return false, 0, 0, err
 	}
 	return true, dateAdded, seq, nil
@@ -215,10 +211,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING s
 
 // remove deletes a row written earlier in this transaction.
 func (w *writer) remove(seq int64, id string) error {
-	if _, err := w.tx.Exec(w.ctx, "DELETE FROM objects WHERE seq = $1", seq); err != nil {
+	if _, err := w.tx.Exec(w.ctx, "DELETE FROM objects WHERE seq = ?", seq); err != nil {
 		return err
 	}
-	if _, err := w.tx.Exec(w.ctx, "DELETE FROM refs WHERE object_seq = $1", seq); err != nil {
+	if _, err := w.tx.Exec(w.ctx, "DELETE FROM refs WHERE object_seq = ?", seq); err != nil {
 		return err
 	}
 	return recomputeEnds(w.ctx, w.tx, w.cid, id)
@@ -231,7 +227,7 @@ func (w *writer) push(facts policy.Facts, seq int64, s policy.Subject, queued in
 		if !facts.MayPush(peer, s) {
 			continue
 		}
-		if _, err := w.tx.Exec(w.ctx, "INSERT INTO outbox (org_id, object_seq, queued) VALUES ($1, $2, $3)", peer.OrgID, seq, queued); err != nil {
+		if _, err := w.tx.Exec(w.ctx, w.q.enqueue, peer.OrgID, seq, queued); err != nil {
 			return err
 		}
 	}
@@ -240,7 +236,7 @@ func (w *writer) push(facts policy.Facts, seq int64, s policy.Subject, queued in
 
 // loadPushTargets finds the partners this add may push to: those with a push
 // target whose organisation may read the collection (collections first).
-func loadPushTargets(ctx context.Context, q queryer, coll *liaison.Collection) ([]*liaison.Principal, error) {
+func loadPushTargets(ctx context.Context, q Querier, coll *liaison.Collection) ([]*liaison.Principal, error) {
 	rows, err := q.Query(ctx, `SELECT p.org_id, o.name, o.country, p.clearance FROM peers p
 JOIN organisations o ON o.id = p.org_id WHERE p.push != ''`)
 	if err != nil {

@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -17,21 +17,22 @@ func (s *Store) Referencing(ctx context.Context, p *liaison.Principal, ids []str
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rtx, err := s.beginRead(ctx)
+	rtx, err := s.db.BeginRead(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer rtx.Rollback(context.WithoutCancel(ctx))
+	defer rtx.Rollback()
 	r, err := s.renderer(ctx, rtx, p)
 	if err != nil {
 		return nil, err
 	}
+	in, args := In(s.d, "r.ref", ids)
 	q := `SELECT DISTINCT o.id, o.type, o.version, o.cid, o.access, o.owner, o.added_by, o.received
-FROM refs r JOIN objects o ON o.seq = r.object_seq WHERE o.is_last AND r.ref = ANY($1::text[])`
-	args := []any{ids}
+FROM refs r JOIN objects o ON o.seq = r.object_seq WHERE ` + s.d.Is("o.is_last") + ` AND ` + in
 	if len(types) > 0 {
-		q += " AND o.type = ANY($2::text[])"
-		args = append(args, types)
+		tin, targs := In(s.d, "o.type", types)
+		q += " AND " + tin
+		args = append(args, targs...)
 	}
 	rows, err := rtx.Query(ctx, q, args...)
 	if err != nil {

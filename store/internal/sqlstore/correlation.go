@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"bytes"
@@ -9,8 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/correlate"
@@ -35,24 +33,6 @@ const NoiseThreshold = store.NoiseThreshold
 // region is the node's default region for national phone numbers.
 func (s *Store) region() string { return s.defaultRegion }
 
-// The conditions on selectors rows matching a new selector: the same value;
-// for an IP network, the addresses and networks inside it; for an IP
-// address or network, the networks holding it (one point lookup per prefix
-// length indexed). Correlation and the rendering of alerts use the same.
-// Their parameters are numbered from $1; a query adding more numbers them
-// after (holdersQuery).
-const (
-	whereExact  = "key = $1 AND kind = $2 AND value = $3"
-	whereInside = "ip_net IN (false, true) AND ip_lo IS NOT NULL AND ip_lo BETWEEN $1 AND $2 AND ip_hi <= $3 AND NOT (ip_lo = $4 AND ip_hi = $5) AND kind = $6"
-	whereNetAt  = "ip_net AND ip_lo IS NOT NULL AND ip_lo = $1 AND ip_hi = $2 AND kind = $3"
-)
-
-// onlyCurrent leaves out of every match what a superseded version of an
-// indicator looks for: the last version of an indicator in its collection
-// decides (a revoking version looks for nothing), and deleting it gives the
-// word back to the version before.
-const onlyCurrent = " AND (source = 'object' OR (SELECT is_last FROM objects o WHERE o.seq = selectors.object_seq) IS TRUE)"
-
 // matchCondition is one query's worth of matchConditions.
 type matchCondition struct {
 	where string
@@ -61,14 +41,14 @@ type matchCondition struct {
 
 // matchConditions returns the conditions finding every row that matches a
 // selector, given the network prefix lengths indexed for its kind.
-func matchConditions(key int64, s correlate.Selector, lengths []int) []matchCondition {
-	out := []matchCondition{{whereExact, []any{key, string(s.Kind), s.Value}}}
+func matchConditions(q *queries, key int64, s correlate.Selector, lengths []int) []matchCondition {
+	out := []matchCondition{{q.whereExact, []any{key, string(s.Kind), s.Value}}}
 	ip, isIP := correlate.RangeOf(s)
 	if !isIP {
 		return out
 	}
 	if ip.Network() {
-		out = append(out, matchCondition{whereInside, []any{ip.Lo, ip.Hi, ip.Hi, ip.Lo, ip.Hi, string(s.Kind)}})
+		out = append(out, matchCondition{q.whereInside, []any{ip.Lo, ip.Hi, ip.Hi, ip.Lo, ip.Hi, string(s.Kind)}})
 	}
 	own := ip.Addr.BitLen()
 	if ip.Network() {
@@ -83,25 +63,25 @@ func matchConditions(key int64, s correlate.Selector, lengths []int) []matchCond
 			continue
 		}
 		lo, hi := correlate.PrefixBounds(p)
-		out = append(out, matchCondition{whereNetAt, []any{lo, hi, string(s.Kind)}})
+		out = append(out, matchCondition{q.whereNetAt, []any{lo, hi, string(s.Kind)}})
 	}
 	return out
 }
 
 // ipPrefixLengths returns the network prefix lengths indexed for an IP kind
 // (none for other kinds).
-func ipPrefixLengths(ctx context.Context, q queryer, kind correlate.Kind) ([]int, error) {
+func ipPrefixLengths(ctx context.Context, q Querier, kind correlate.Kind) ([]int, error) {
 	if kind != correlate.KindIPv4 && kind != correlate.KindIPv6 {
 		return nil, nil
 	}
-	rows, err := q.Query(ctx, "SELECT bits FROM ip_prefixes WHERE kind = $1 ORDER BY bits", string(kind))
+	rows, err := q.Query(ctx, "SELECT bits FROM ip_prefixes WHERE kind = ? ORDER BY bits", string(kind))
 	if err != nil {
 		return nil, err
 	}
 	return scanInts(rows)
 }
 
-func scanInts(rows pgx.Rows) ([]int, error) {
+func scanInts(rows Rows) ([]int, error) {
 	defer rows.Close()
 	out := []int{}
 	for rows.Next() {
@@ -114,16 +94,11 @@ func scanInts(rows pgx.Rows) ([]int, error) {
 	return out, rows.Err()
 }
 
-// holdersQuery is the query of the rows holding what a match condition
-// selects (its parameters, then the limit).
-func holdersQuery(m matchCondition) string {
-	return "SELECT object_seq, owner FROM selectors WHERE " + m.where + onlyCurrent + fmt.Sprintf(" LIMIT $%d", len(m.args)+1)
-}
-
 // correlator does the correlation work of one add transaction.
 type correlator struct {
 	ctx     context.Context
-	tx      pgx.Tx
+	tx      Querier
+	q       *queries
 	now     int64
 	opt     correlate.Options
 	alerted map[string]bool   // org ids alerted in this transaction (to wake their streams)
@@ -142,8 +117,8 @@ type correlator struct {
 	haveValues, haveRanges bool
 }
 
-func newCorrelator(ctx context.Context, tx pgx.Tx, now int64, region string) *correlator {
-	return &correlator{ctx: ctx, tx: tx, now: now, opt: correlate.Options{DefaultRegion: region}, alerted: map[string]bool{},
+func newCorrelator(ctx context.Context, tx Querier, q *queries, now int64, region string) *correlator {
+	return &correlator{ctx: ctx, tx: tx, q: q, now: now, opt: correlate.Options{DefaultRegion: region}, alerted: map[string]bool{},
 		prefixes: map[correlate.Kind][]int{}}
 }
 
@@ -210,8 +185,7 @@ func (c *correlator) insertRow(objectSeq int64, owner string, key int64, s corre
 			}
 		}
 	}
-	_, err := c.tx.Exec(c.ctx, `INSERT INTO selectors (object_seq, key, kind, value, owner, source, ip_lo, ip_hi, ip_net)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, objectSeq, key, string(s.Kind), s.Value, owner,
+	_, err := c.tx.Exec(c.ctx, c.q.insertSelector, objectSeq, key, string(s.Kind), s.Value, owner,
 		string(source), loV, hiV, isIP && ip.Network())
 	return err
 }
@@ -224,8 +198,8 @@ func (c *correlator) options(owner string) (correlate.Options, error) {
 		return correlate.Options{DefaultRegion: cc}, nil
 	}
 	var cc string
-	err := c.tx.QueryRow(c.ctx, "SELECT country FROM organisations WHERE id = $1", owner).Scan(&cc)
-	if errors.Is(err, pgx.ErrNoRows) || cc == "ZZ" {
+	err := c.tx.QueryRow(c.ctx, "SELECT country FROM organisations WHERE id = ?", owner).Scan(&cc)
+	if errors.Is(err, ErrNoRows) || cc == "ZZ" {
 		cc, err = c.opt.DefaultRegion, nil
 	}
 	if err != nil {
@@ -251,11 +225,11 @@ func (c *correlator) warned(key int64, s correlate.Selector, ip correlate.IPRang
 		return c.inRange(ip, isIP)
 	}
 	var one int
-	err := c.tx.QueryRow(c.ctx, "SELECT 1 FROM warning_values WHERE key = $1 AND kind = $2 AND value = $3", key, string(s.Kind), s.Value).Scan(&one)
+	err := c.tx.QueryRow(c.ctx, c.q.warnValue, key, string(s.Kind), s.Value).Scan(&one)
 	if err == nil {
 		return true, nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
+	if !errors.Is(err, ErrNoRows) {
 		return false, err
 	}
 	return c.inRange(ip, isIP)
@@ -267,8 +241,8 @@ func (c *correlator) inRange(ip correlate.IPRange, isIP bool) (bool, error) {
 		return false, nil
 	}
 	var rangeHi []byte
-	err := c.tx.QueryRow(c.ctx, "SELECT hi FROM warning_ranges WHERE lo <= $1 ORDER BY lo DESC LIMIT 1", ip.Lo).Scan(&rangeHi)
-	if errors.Is(err, pgx.ErrNoRows) {
+	err := c.tx.QueryRow(c.ctx, c.q.warnRange, ip.Lo).Scan(&rangeHi)
+	if errors.Is(err, ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
@@ -282,7 +256,11 @@ func (c *correlator) prefixLengths(kind correlate.Kind) ([]int, error) {
 	if bits, ok := c.prefixes[kind]; ok {
 		return bits, nil
 	}
-	bits, err := ipPrefixLengths(c.ctx, c.tx, kind)
+	rows, err := c.tx.Query(c.ctx, c.q.prefixes, string(kind))
+	if err != nil {
+		return nil, err
+	}
+	bits, err := scanInts(rows)
 	c.prefixes[kind] = bits
 	return bits, err
 }
@@ -296,7 +274,7 @@ func (c *correlator) notePrefix(kind correlate.Kind, bits int) error {
 	if slices.Contains(have, bits) {
 		return nil
 	}
-	if _, err := c.tx.Exec(c.ctx, "INSERT INTO ip_prefixes (kind, bits) VALUES ($1, $2) ON CONFLICT DO NOTHING", string(kind), bits); err != nil {
+	if _, err := c.tx.Exec(c.ctx, c.q.addPrefix, string(kind), bits); err != nil {
 		return err
 	}
 	c.prefixes[kind] = append(have, bits)
@@ -318,8 +296,8 @@ func (c *correlator) holders(key int64, s correlate.Selector, objectSeq int64, o
 		}
 	}
 	limit := NoiseThreshold + 2
-	for _, m := range matchConditions(key, s, lengths) {
-		rows, err := c.tx.Query(c.ctx, holdersQuery(m), append(m.args, limit)...)
+	for _, m := range matchConditions(c.q, key, s, lengths) {
+		rows, err := c.tx.Query(c.ctx, c.q.holders(m.where), append(m.args, limit)...)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -353,7 +331,7 @@ func (c *correlator) alert(org string, key int64, s correlate.Selector, noise bo
 		return err
 	}
 	_, err = c.tx.Exec(c.ctx, `INSERT INTO alerts (org_id, key, kind, value, first_seen, last_seen, matches, revision, noise)
-VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)
+VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
 ON CONFLICT (org_id, key, kind, value) DO UPDATE SET last_seen = excluded.last_seen, matches = alerts.matches + 1,
   revision = excluded.revision, noise = alerts.noise OR excluded.noise`,
 		org, key, string(s.Kind), s.Value, c.now, c.now, rev, noise)
@@ -368,7 +346,7 @@ ON CONFLICT (org_id, key, kind, value) DO UPDATE SET last_seen = excluded.last_s
 func (c *correlator) nextRevision() (int64, error) {
 	var rev int64
 	if err := c.tx.QueryRow(c.ctx,
-		"UPDATE settings SET value = (value::bigint + 1)::text WHERE name = 'alerts_revision' RETURNING value::bigint").Scan(&rev); err != nil {
+		"UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE name = 'alerts_revision' RETURNING CAST(value AS BIGINT)").Scan(&rev); err != nil {
 		return 0, err
 	}
 	return rev, nil
@@ -376,17 +354,18 @@ func (c *correlator) nextRevision() (int64, error) {
 
 // unindex removes the selectors and standing patterns of deleted versions
 // of an object.
-func unindex(ctx context.Context, tx pgx.Tx, seqs []int64, id string) error {
+func unindex(ctx context.Context, d Dialect, tx Querier, seqs []int64, id string) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, "DELETE FROM selectors WHERE object_seq = ANY($1::bigint[])", seqs); err != nil {
+	in, args := In(d, "object_seq", seqs)
+	if _, err := tx.Exec(ctx, "DELETE FROM selectors WHERE "+in, args...); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, "DELETE FROM refs WHERE object_seq = ANY($1::bigint[])", seqs); err != nil {
+	if _, err := tx.Exec(ctx, "DELETE FROM refs WHERE "+in, args...); err != nil {
 		return err
 	}
-	return unstand(ctx, tx, seqs, id)
+	return unstand(ctx, d, tx, seqs, id)
 }
 
 // Alerts returns p's organisation's alerts, rendered for p.
@@ -397,7 +376,7 @@ func (s *Store) Alerts(ctx context.Context, p *liaison.Principal, q store.AlertQ
 	if q.Limit <= 0 || q.Limit > 1000 {
 		q.Limit = 1000
 	}
-	return s.alerts(ctx, p, "org_id = $1 AND revision > $2 ORDER BY revision LIMIT $3", p.OrgID, q.AfterRevision, q.Limit)
+	return s.alerts(ctx, p, "org_id = ? AND revision > ? ORDER BY revision LIMIT ?", p.OrgID, q.AfterRevision, q.Limit)
 }
 
 // Alert returns one alert of p's organisation.
@@ -405,7 +384,7 @@ func (s *Store) Alert(ctx context.Context, p *liaison.Principal, id int64) (*sto
 	if p == nil {
 		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
 	}
-	as, err := s.alerts(ctx, p, "org_id = $1 AND id = $2", p.OrgID, id)
+	as, err := s.alerts(ctx, p, "org_id = ? AND id = ?", p.OrgID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -416,11 +395,11 @@ func (s *Store) Alert(ctx context.Context, p *liaison.Principal, id int64) (*sto
 }
 
 func (s *Store) alerts(ctx context.Context, p *liaison.Principal, where string, args ...any) ([]store.Alert, error) {
-	rtx, err := s.beginRead(ctx)
+	rtx, err := s.db.BeginRead(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer rtx.Rollback(context.WithoutCancel(ctx))
+	defer rtx.Rollback()
 	rows, err := rtx.Query(ctx, `SELECT id, key, kind, value, first_seen, last_seen, matches, revision, noise FROM alerts WHERE `+where, args...)
 	if err != nil {
 		return nil, err
@@ -460,7 +439,7 @@ func (s *Store) alerts(ctx context.Context, p *liaison.Principal, where string, 
 // renderer decides, with policy, what of an alert's holders p may see.
 type renderer struct {
 	ctx   context.Context
-	q     queryer
+	q     Querier
 	p     *liaison.Principal
 	s     *Store
 	acc   *access
@@ -468,18 +447,18 @@ type renderer struct {
 	names map[string]string
 }
 
-func (s *Store) renderer(ctx context.Context, q queryer, p *liaison.Principal) (*renderer, error) {
+func (s *Store) renderer(ctx context.Context, q Querier, p *liaison.Principal) (*renderer, error) {
 	acc, err := s.accessFor(ctx, q, p)
 	if err != nil {
 		return nil, err
 	}
 	r := &renderer{ctx: ctx, q: q, p: p, s: s, acc: acc, colls: map[int64]*liaison.Collection{}, names: map[string]string{}}
-	roots, err := apiRoots(ctx, q)
+	roots, err := s.apiRoots(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	for _, root := range roots {
-		cs, cids, err := loadCollections(ctx, q, root.Name, "")
+		cs, cids, err := loadCollections(ctx, s.d, q, root.Name, "")
 		if err != nil {
 			return nil, err
 		}
@@ -487,7 +466,7 @@ func (s *Store) renderer(ctx context.Context, q queryer, p *liaison.Principal) (
 			r.colls[cids[i]] = c
 		}
 	}
-	orgs, err := organisations(ctx, q)
+	orgs, err := s.organisations(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -504,29 +483,11 @@ func (r *renderer) visible(cid int64, class int64, owner, addedBy string, receiv
 	if c == nil || !policy.CollectionAccess(r.p, c).Read {
 		return false
 	}
-	if owner == r.p.OrgID {
-		return true
-	}
-	for _, id := range r.acc.allow {
-		if id == class {
-			return true
-		}
-	}
-	for _, id := range r.acc.strict {
-		if id == class {
-			return owner == addedBy && !received
-		}
-	}
-	for _, id := range r.acc.local {
-		if id == class {
-			return !received || addedBy == r.p.OrgID
-		}
-	}
-	return false
+	return r.acc.sees(class, owner, addedBy, received)
 }
 
 func (r *renderer) render(a *store.Alert, key int64) error {
-	rows, err := matchingRows(r.ctx, r.q, key, correlate.Selector{Kind: correlate.Kind(a.Selector.Kind), Value: a.Selector.Value}, "")
+	rows, err := matchingRows(r.ctx, r.s.q(), r.q, key, correlate.Selector{Kind: correlate.Kind(a.Selector.Kind), Value: a.Selector.Value}, "")
 	if err != nil {
 		return err
 	}
@@ -555,20 +516,20 @@ type matchRow struct {
 // matchingRows returns the object versions holding what matches a selector
 // (matchConditions), each once, oldest first, at most NoiseThreshold+1 of
 // them; with owner set, only that organisation's.
-func matchingRows(ctx context.Context, q queryer, key int64, s correlate.Selector, owner string) ([]matchRow, error) {
+func matchingRows(ctx context.Context, qs *queries, q Querier, key int64, s correlate.Selector, owner string) ([]matchRow, error) {
 	lengths, err := ipPrefixLengths(ctx, q, s.Kind)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[int64]bool{}
 	var out []matchRow
-	for _, m := range matchConditions(key, s, lengths) {
+	for _, m := range matchConditions(qs, key, s, lengths) {
 		where, args := m.where, m.args
 		if owner != "" {
-			where, args = where+fmt.Sprintf(" AND owner = $%d", len(args)+1), append(args, owner)
+			where, args = where+" AND owner = ?", append(args, owner)
 		}
 		rows, err := q.Query(ctx, `SELECT o.seq, s.owner, s.source, o.id, o.type, o.version, o.date_added, o.cid, o.access, o.added_by, o.received
-FROM (SELECT object_seq, owner, source FROM selectors WHERE `+where+onlyCurrent+fmt.Sprintf(" LIMIT $%d", len(args)+1)+`) s JOIN objects o ON o.seq = s.object_seq`, append(args, NoiseThreshold+1)...)
+FROM (SELECT object_seq, owner, source FROM selectors WHERE `+where+qs.onlyCurrent+` LIMIT ?) s JOIN objects o ON o.seq = s.object_seq`, append(args, NoiseThreshold+1)...)
 		if err != nil {
 			return nil, err
 		}
@@ -621,9 +582,9 @@ func (s *Store) RequestDisclosure(ctx context.Context, p *liaison.Principal, ale
 	}
 	req := &store.DisclosureRequest{FromOrg: p.OrgID, FromUser: p.UserName, ToOrg: holderOrg, AlertID: alertID,
 		Selector: a.Selector, Reason: reason, Created: s.now().UTC(), State: "open"}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.InTx(ctx, func(tx Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO disclosure_requests (from_org, from_user, to_org, alert_id, object_id, kind, value, reason, created, state)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open') RETURNING id`, req.FromOrg, req.FromUser, req.ToOrg, alertID, objectID, a.Selector.Kind, a.Selector.Value, reason, micros(req.Created)).Scan(&req.ID)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open') RETURNING id`, req.FromOrg, req.FromUser, req.ToOrg, alertID, objectID, a.Selector.Kind, a.Selector.Value, reason, micros(req.Created)).Scan(&req.ID)
 		if err != nil {
 			return err
 		}
@@ -638,11 +599,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open') RETURNING id`, req.FromOrg, 
 
 // hiddenRecord finds a record of holderOrg matching the alert that p may not see.
 func (s *Store) hiddenRecord(ctx context.Context, p *liaison.Principal, a *store.Alert, holderOrg string) (string, error) {
-	r, err := s.renderer(ctx, s.pool, p)
+	r, err := s.renderer(ctx, s.db.Read(), p)
 	if err != nil {
 		return "", err
 	}
-	rows, err := matchingRows(ctx, s.pool, idKey(a.Selector.Kind+":"+a.Selector.Value),
+	rows, err := matchingRows(ctx, s.q(), s.db.Read(), idKey(a.Selector.Kind+":"+a.Selector.Value),
 		correlate.Selector{Kind: correlate.Kind(a.Selector.Kind), Value: a.Selector.Value}, holderOrg)
 	if err != nil {
 		return "", err
@@ -657,7 +618,7 @@ func (s *Store) hiddenRecord(ctx context.Context, p *liaison.Principal, a *store
 
 const disclosureColumns = `id, from_org, from_user, to_org, alert_id, object_id, kind, value, reason, created, state, answer, answered_by, answered_at`
 
-func scanDisclosure(row pgx.Row) (*store.DisclosureRequest, error) {
+func scanDisclosure(row interface{ Scan(...any) error }) (*store.DisclosureRequest, error) {
 	var d store.DisclosureRequest
 	var created, answered int64
 	if err := row.Scan(&d.ID, &d.FromOrg, &d.FromUser, &d.ToOrg, &d.AlertID, &d.ObjectID, &d.Selector.Kind, &d.Selector.Value,
@@ -676,7 +637,7 @@ func (s *Store) DisclosureRequests(ctx context.Context, p *liaison.Principal) ([
 	if p == nil {
 		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
 	}
-	rows, err := s.pool.Query(ctx, "SELECT "+disclosureColumns+" FROM disclosure_requests WHERE from_org = $1 OR to_org = $1 ORDER BY id", p.OrgID)
+	rows, err := s.db.Read().Query(ctx, "SELECT "+disclosureColumns+" FROM disclosure_requests WHERE from_org = ? OR to_org = ? ORDER BY id", p.OrgID, p.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -701,9 +662,9 @@ func (s *Store) AnswerDisclosure(ctx context.Context, p *liaison.Principal, id i
 		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
 	}
 	var out *store.DisclosureRequest
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		d, err := scanDisclosure(tx.QueryRow(ctx, "SELECT "+disclosureColumns+" FROM disclosure_requests WHERE id = $1 AND to_org = $2", id, p.OrgID))
-		if errors.Is(err, pgx.ErrNoRows) {
+	err := s.InTx(ctx, func(tx Tx) error {
+		d, err := scanDisclosure(tx.QueryRow(ctx, "SELECT "+disclosureColumns+" FROM disclosure_requests WHERE id = ? AND to_org = ?", id, p.OrgID))
+		if errors.Is(err, ErrNoRows) {
 			return notFound(fmt.Sprintf("disclosure request %d", id))
 		}
 		if err != nil {
@@ -717,7 +678,7 @@ func (s *Store) AnswerDisclosure(ctx context.Context, p *liaison.Principal, id i
 			d.State = "granted"
 		}
 		d.Answer, d.AnsweredBy, d.AnsweredAt = answer, p.UserName, s.now().UTC()
-		if _, err := tx.Exec(ctx, "UPDATE disclosure_requests SET state = $1, answer = $2, answered_by = $3, answered_at = $4 WHERE id = $5",
+		if _, err := tx.Exec(ctx, "UPDATE disclosure_requests SET state = ?, answer = ?, answered_by = ?, answered_at = ? WHERE id = ?",
 			d.State, d.Answer, d.AnsweredBy, micros(d.AnsweredAt), id); err != nil {
 			return err
 		}
@@ -734,7 +695,7 @@ func (s *Store) AddWarningValues(ctx context.Context, p *liaison.Principal, list
 		return 0, liaison.Errorf(liaison.EFORBIDDEN, "only node administrators may load warning lists")
 	}
 	n := 0
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.InTx(ctx, func(tx Tx) error {
 		var ranges [][2][]byte
 		for _, v := range values {
 			if ip, ok := correlate.RangeOf(correlate.Selector{Kind: correlate.Kind(v.Kind), Value: v.Value}); ok && ip.Network() {
@@ -742,12 +703,12 @@ func (s *Store) AddWarningValues(ctx context.Context, p *liaison.Principal, list
 				n++
 				continue
 			}
-			tag, err := tx.Exec(ctx, "INSERT INTO warning_values (key, kind, value, list) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+			k, err := tx.Exec(ctx, "INSERT INTO warning_values (key, kind, value, list) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 				idKey(v.Kind+":"+v.Value), v.Kind, v.Value, list)
 			if err != nil {
 				return err
 			}
-			n += int(tag.RowsAffected())
+			n += int(k)
 		}
 		if len(ranges) > 0 {
 			if err := mergeRanges(ctx, tx, ranges); err != nil {
@@ -761,7 +722,7 @@ func (s *Store) AddWarningValues(ctx context.Context, p *liaison.Principal, list
 
 // mergeRanges adds address ranges to the warning ranges, merging all that
 // overlap or touch so that the table never holds two overlapping ranges.
-func mergeRanges(ctx context.Context, tx pgx.Tx, add [][2][]byte) error {
+func mergeRanges(ctx context.Context, tx Querier, add [][2][]byte) error {
 	rows, err := tx.Query(ctx, "SELECT lo, hi FROM warning_ranges")
 	if err != nil {
 		return err
@@ -776,6 +737,9 @@ func mergeRanges(ctx context.Context, tx pgx.Tx, add [][2][]byte) error {
 		all = append(all, r)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	sort.Slice(all, func(i, j int) bool { return bytes.Compare(all[i][0], all[j][0]) < 0 })
 	var merged [][2][]byte
 	for _, r := range all {
@@ -791,7 +755,7 @@ func mergeRanges(ctx context.Context, tx pgx.Tx, add [][2][]byte) error {
 		return err
 	}
 	for _, r := range merged {
-		if _, err := tx.Exec(ctx, "INSERT INTO warning_ranges (lo, hi) VALUES ($1, $2)", r[0], r[1]); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO warning_ranges (lo, hi) VALUES (?, ?)", r[0], r[1]); err != nil {
 			return err
 		}
 	}
