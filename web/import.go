@@ -122,6 +122,8 @@ func (s *Server) importBundle(w http.ResponseWriter, r *http.Request, c *console
 			watch := s.imports.hold(key)
 			defer s.imports.release(key)
 			watch.start(r.ContentLength, read.n)
+			stopBroadcast := s.broadcastProgress(key, watch)
+			defer stopBroadcast()
 			read.onRead = func(n int64) { watch.set(func(p *importProgress) { p.Bytes = n }, false) }
 			progress = func(objects int, _ int64) { watch.set(func(p *importProgress) { p.Objects = objects }, false) }
 			ended = func(end importProgress) {
@@ -132,6 +134,7 @@ func (s *Server) importBundle(w http.ResponseWriter, r *http.Request, c *console
 					}
 					*p = end
 				}, false)
+				stopBroadcast() // the end goes to other servers' streams now
 				watch.toldAll(r.Context(), time.Second)
 			}
 		}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,13 @@ import (
 // to the POST: a browser reads no answer to an HTTP/1.1 upload before it has
 // sent the whole body, and the import reads the body as it arrives, so only
 // a second connection shows the node reading it.
+//
+// Several servers may share one store behind one address, and the stream
+// may reach another server than the upload did. The server running the
+// import broadcasts its moments on the upload's topic through store.Events
+// (at most one per progressEvery, the end at once); every stream subscribes
+// to its upload's topic and merges what arrives into its watch, never
+// moving it backwards.
 
 // importProgress is one moment of an import, as the stream sends it.
 type importProgress struct {
@@ -99,6 +107,70 @@ func (w *importWatch) toldAll(ctx context.Context, limit time.Duration) {
 		case <-changed:
 		}
 	}
+}
+
+// merge takes in a moment of the upload as the server running it reported
+// it; a moment behind what the watch shows already is ignored.
+func (w *importWatch) merge(p importProgress) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.now.Done || (w.started && p == w.now) || (!p.Done && (p.Bytes < w.now.Bytes || p.Objects < w.now.Objects)) {
+		return
+	}
+	w.now, w.started = p, true
+	w.changedLocked()
+}
+
+// progressTopic is the topic of an upload's moments among servers: a hash
+// of its key, so that the session's id does not travel.
+func progressTopic(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return "import-progress/" + hex.EncodeToString(h[:])
+}
+
+// broadcastProgress sends the moments of an import running here to the
+// streams of every server until the returned stop is called, which sends
+// the last moment if it has not gone yet.
+func (s *Server) broadcastProgress(key string, w *importWatch) (stop func()) {
+	topic := progressTopic(key)
+	var sent importProgress
+	publish := func(now importProgress) {
+		b, _ := json.Marshal(now)
+		if err := s.events.Broadcast(context.Background(), topic, b); err != nil {
+			s.log.Warn("web: import progress: broadcasting to other servers", "err", err)
+		}
+		sent = now
+	}
+	quit, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			now, started, changed := w.read()
+			if started && now != sent {
+				publish(now)
+				if now.Done {
+					return
+				}
+				select {
+				case <-quit:
+				case <-time.After(progressEvery):
+					continue
+				}
+			} else {
+				select {
+				case <-quit:
+				case <-changed:
+					continue
+				}
+			}
+			if now, started, _ := w.read(); started && now != sent {
+				publish(now)
+			}
+			return
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(quit); <-finished }) }
 }
 
 // start marks the watch as followed by a running import.
@@ -210,6 +282,13 @@ func (s *Server) importProgressStream(w http.ResponseWriter, r *http.Request, c 
 	defer s.imports.release(key)
 	watch.follow(+1)
 	defer watch.follow(-1)
+	unsubscribe := s.events.Subscribe(progressTopic(key), func(b []byte) {
+		var p importProgress
+		if json.Unmarshal(b, &p) == nil {
+			watch.merge(p)
+		}
+	})
+	defer unsubscribe()
 
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")

@@ -7,14 +7,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/liaison-intel/liaison/store"
 )
 
 // progressEvent is one server-sent event of an import's progress stream.
@@ -241,5 +245,59 @@ func TestAnImportsProgressIsSeenOnlyByTheSessionThatSentItsForm(t *testing.T) {
 				t.Errorf("%s saw %s %+v", who, e.name, e.p)
 			}
 		}
+	}
+}
+
+// Two servers share the store (and its events) behind one address; the
+// browser's progress stream reaches server 2 while its upload goes to
+// server 1: the stream follows the import all the same, to its end.
+func TestAnImportsProgressReachesAStreamOnAnotherServerOfTheStore(t *testing.T) {
+	w := newWorld(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	events := &store.LocalEvents{} // as a shared store's events carry them between servers
+	w.web.events = events
+	quiet := slog.New(slog.DiscardHandler)
+	second, err := New(w.st, Config{Logger: quiet, Now: w.clock.Now, Events: events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewServer(second)
+	t.Cleanup(srv2.Close)
+	onSecond := *w
+	onSecond.srv = srv2
+
+	b := w.browser(t)
+	b.signIn("pat", w.pat.token)
+	upload := b.importForm()
+	b2 := *b // the same browser, its stream routed to server 2
+	b2.w = &onSecond
+	status, progress := b2.follow(ctx, upload)
+	if status != 200 {
+		t.Fatalf("the progress stream on server 2: %d", status)
+	}
+	bundle, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--" + uuid.NewString(), "objects": identities(200)})
+	body, contentType := uploadBody(b.csr, upload, w.shared, bundle)
+	parts := make(chan []byte, 2)
+	parts <- body[:len(body)/2]
+	parts <- body[len(body)/2:]
+	close(parts)
+	answered := b.sendUpload(ctx, body, contentType, parts)
+
+	var last progressEvent
+	n := 0
+	for e := range progress {
+		if e.p.Bytes < last.p.Bytes || e.p.Objects < last.p.Objects {
+			t.Fatalf("server 2's stream went back: %+v after %+v", e.p, last.p)
+		}
+		last = e
+		n++
+	}
+	want := importProgress{Bytes: int64(len(body)), Total: int64(len(body)), Objects: 200, Done: true, Added: 200}
+	if last.name != "done" || last.p != want {
+		t.Errorf("server 2's stream ended with %s %+v after %d events, want done %+v", last.name, last.p, n, want)
+	}
+	if a := <-answered; a.status != 200 {
+		t.Errorf("the upload on server 1: %d", a.status)
 	}
 }

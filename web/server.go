@@ -45,6 +45,10 @@ type Config struct {
 	// MaxUpload bounds a bundle imported through the console, in bytes
 	// (default 100 MiB).
 	MaxUpload int64
+	// Events carries live events among the servers sharing the store (an
+	// import's progress, followed from whichever server the browser's
+	// stream reaches); nil: this process only.
+	Events store.Events
 }
 
 // Server serves the console.
@@ -59,6 +63,7 @@ type Server struct {
 	static  map[string]staticFile
 	limiter *limiter
 	imports importWatches // the uploads followed live
+	events  store.Events  // carries their progress between servers
 	verify  *passwordVerifier
 	mux     *http.ServeMux
 }
@@ -71,7 +76,10 @@ type staticFile struct {
 
 // New returns the console over st.
 func New(st store.Store, cfg Config) (*Server, error) {
-	s := &Server{st: st, log: cfg.Logger, api: cfg.API, ttl: cfg.SessionTTL, now: cfg.Now, upload: cfg.MaxUpload}
+	s := &Server{st: st, log: cfg.Logger, api: cfg.API, ttl: cfg.SessionTTL, now: cfg.Now, upload: cfg.MaxUpload, events: cfg.Events}
+	if s.events == nil {
+		s.events = &store.LocalEvents{}
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
