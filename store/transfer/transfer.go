@@ -174,12 +174,6 @@ func Move(ctx context.Context, sqlitePath, dsn string, opts Options) (*Report, e
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	// Every writer of a store locks the clock row first and holds it until
-	// it commits (store/postgres): a server started on the destination
-	// meanwhile waits, and then finds the node moved here.
-	if _, err := tx.Exec(ctx, "SELECT last FROM clock WHERE one = 1 FOR UPDATE"); err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
 	dstSchema, err := readPostgresSchema(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -187,6 +181,16 @@ func Move(ctx context.Context, sqlitePath, dsn string, opts Options) (*Report, e
 	tables, err := plan(srcSchema, dstSchema)
 	if err != nil {
 		return nil, err
+	}
+	// Nobody reads or writes the store until the move commits: a server
+	// started on the destination meanwhile waits, then finds the node
+	// moved here instead of creating one of its own.
+	var names []string
+	for _, t := range tables {
+		names = append(names, ident(t.name))
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE "+strings.Join(names, ", ")+" IN ACCESS EXCLUSIVE MODE"); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	if err := clearDestination(ctx, tx, tables); err != nil {
 		return nil, err

@@ -658,3 +658,53 @@ func TestADryRunVerifiesEverythingAndCommitsNothing(t *testing.T) {
 		t.Errorf("the dry run and the move report different tables:\n%s", d)
 	}
 }
+
+func TestANodeStartedOnTheDestinationDuringTheMoveFindsTheMovedNode(t *testing.T) {
+	base := pgBase(t)
+	ctx := context.Background()
+	h := populate(t, 2)
+	dsn, conn := freshSchema(t, base)
+	type started struct {
+		id  *node.Identity
+		err error
+	}
+	done := make(chan started, 1)
+	_, err := transfer.Move(ctx, h.path, dsn, transfer.Options{Copied: func(tr transfer.TableReport) error {
+		if tr.Name != "objects" {
+			return nil
+		}
+		go func() {
+			st, err := postgres.Open(ctx, dsn)
+			if err != nil {
+				done <- started{err: err}
+				return
+			}
+			defer st.Close()
+			id, err := node.Init(ctx, st, node.InitOptions{})
+			done <- started{id, err}
+		}()
+		// Wait until it waits for the move's locks.
+		for {
+			var waiting bool
+			err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND query LIKE '%settings%')`).Scan(&waiting)
+			if err != nil || waiting {
+				return err
+			}
+			select {
+			case s := <-done:
+				return fmt.Errorf("the node started before the move committed: %+v", s)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatalf("Move: %v", err)
+	}
+	s := <-done
+	if s.err != nil {
+		t.Fatalf("starting a node on the destination: %v", s.err)
+	}
+	if s.id.AdminToken != "" || s.id.Org.ID != h.node.ID {
+		t.Errorf("the node started during the move is %s (%s), created now: %v; want the moved node %s", s.id.Org.Name, s.id.Org.ID, s.id.AdminToken != "", h.node.ID)
+	}
+}
