@@ -41,7 +41,9 @@ func newClassCache() *classCache {
 }
 
 // refresh loads classes (and their markings) added since the last call,
-// by this process or another writing the same file.
+// by this process or another writing the same database. Class ids are
+// handed out in commit order (writers are serialised), so a class below
+// the highest seen is never committed later.
 func (c *classCache) refresh(ctx context.Context, q Querier) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

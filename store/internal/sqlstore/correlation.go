@@ -582,7 +582,7 @@ func (s *Store) RequestDisclosure(ctx context.Context, p *liaison.Principal, ale
 	}
 	req := &store.DisclosureRequest{FromOrg: p.OrgID, FromUser: p.UserName, ToOrg: holderOrg, AlertID: alertID,
 		Selector: a.Selector, Reason: reason, Created: s.now().UTC(), State: "open"}
-	err = s.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO disclosure_requests (from_org, from_user, to_org, alert_id, object_id, kind, value, reason, created, state)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open') RETURNING id`, req.FromOrg, req.FromUser, req.ToOrg, alertID, objectID, a.Selector.Kind, a.Selector.Value, reason, micros(req.Created)).Scan(&req.ID)
 		if err != nil {
@@ -662,7 +662,7 @@ func (s *Store) AnswerDisclosure(ctx context.Context, p *liaison.Principal, id i
 		return nil, liaison.Errorf(liaison.EUNAUTHORIZED, "not signed in")
 	}
 	var out *store.DisclosureRequest
-	err := s.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		d, err := scanDisclosure(tx.QueryRow(ctx, "SELECT "+disclosureColumns+" FROM disclosure_requests WHERE id = ? AND to_org = ?", id, p.OrgID))
 		if errors.Is(err, ErrNoRows) {
 			return notFound(fmt.Sprintf("disclosure request %d", id))
@@ -695,7 +695,7 @@ func (s *Store) AddWarningValues(ctx context.Context, p *liaison.Principal, list
 		return 0, liaison.Errorf(liaison.EFORBIDDEN, "only node administrators may load warning lists")
 	}
 	n := 0
-	err := s.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		var ranges [][2][]byte
 		for _, v := range values {
 			if ip, ok := correlate.RangeOf(correlate.Selector{Kind: correlate.Kind(v.Kind), Value: v.Value}); ok && ip.Network() {

@@ -24,7 +24,7 @@ func (s *Store) Setting(ctx context.Context, name string) (string, error) {
 
 // SetSetting stores a node setting.
 func (s *Store) SetSetting(ctx context.Context, name, value string) error {
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		if _, err := tx.Exec(ctx,
 			"INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value); err != nil {
 			return err
@@ -38,7 +38,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, by *liaison.Principal, o
 	if org.Created.IsZero() {
 		org.Created = s.now().UTC()
 	}
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		_, err := tx.Exec(ctx, "INSERT INTO organisations (id, name, country, created) VALUES (?, ?, ?, ?)",
 			org.ID, org.Name, org.Country, micros(org.Created))
 		if s.d.IsUnique(err) {
@@ -109,7 +109,7 @@ func (s *Store) CreateUser(ctx context.Context, by *liaison.Principal, u *liaiso
 	if u.Created.IsZero() {
 		u.Created = s.now().UTC()
 	}
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		_, err := tx.Exec(ctx, "INSERT INTO users (id, name, org_id, clearance, admin, created) VALUES (?, ?, ?, ?, ?, ?)",
 			u.ID, u.Name, u.OrgID, u.Clearance, u.Admin, micros(u.Created))
 		if s.d.IsUnique(err) {
@@ -173,7 +173,7 @@ func (s *Store) CreateToken(ctx context.Context, by *liaison.Principal, t *store
 	if len(t.Hash) != 32 {
 		return liaison.Errorf(liaison.EINVALID, "a token hash is 32 bytes of SHA-256")
 	}
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		_, err := tx.Exec(ctx, "INSERT INTO tokens (hash, user_id, label, created) VALUES (?, ?, ?, ?)",
 			t.Hash, t.UserID, t.Label, micros(t.Created))
 		if s.d.IsForeignKey(err) {
@@ -219,7 +219,7 @@ func (s *Store) SetPassword(ctx context.Context, by *liaison.Principal, userID, 
 	if hash == "" {
 		return liaison.Errorf(liaison.EINVALID, "an empty password hash")
 	}
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		n, err := tx.Exec(ctx, "UPDATE users SET password = ? WHERE id = ?", hash, userID)
 		if err != nil {
 			return err
@@ -255,7 +255,7 @@ func (s *Store) CreateSession(ctx context.Context, se *store.Session) error {
 	if !se.Expires.After(se.Created) {
 		return liaison.Errorf(liaison.EINVALID, "a session must expire after it is created")
 	}
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		// Sessions long expired are pruned as new ones come.
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE expires < ?", micros(se.Created)); err != nil {
 			return err
@@ -277,7 +277,7 @@ func (s *Store) SessionPrincipal(ctx context.Context, hash []byte, now time.Time
 // DeleteSession ends a session (signing out); ending one that does not
 // exist is no error.
 func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		_, err := tx.Exec(ctx, "DELETE FROM sessions WHERE hash = ?", hash)
 		return err
 	})
@@ -285,7 +285,7 @@ func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
 
 // CreateAPIRoot registers an API root.
 func (s *Store) CreateAPIRoot(ctx context.Context, by *liaison.Principal, r *liaison.APIRoot) error {
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		_, err := tx.Exec(ctx, "INSERT INTO api_roots (name, title, description, max_content_length) VALUES (?, ?, ?, ?)",
 			r.Name, r.Title, r.Description, r.MaxContentLength)
 		if s.d.IsUnique(err) {

@@ -432,7 +432,7 @@ func (s *Store) Find(ctx context.Context, p *liaison.Principal, q store.Query) (
 	// What the principal reads of marked objects is on record before it is
 	// returned; if the record cannot be written, nothing is returned.
 	if len(audited) > 0 {
-		err := s.InTx(ctx, func(tx Tx) error {
+		err := s.inTx(ctx, func(tx Tx) error {
 			return s.auditor(tx, p).reads(ctx, audited, q.Path, coll.ID)
 		})
 		if err != nil {
@@ -570,7 +570,7 @@ func (s *Store) DeleteObject(ctx context.Context, p *liaison.Principal, q store.
 			rows.Close()
 			tx.Rollback()
 			// The refusal is on record, though nothing else of the request is.
-			if aerr := s.InTx(ctx, func(tx Tx) error {
+			if aerr := s.inTx(ctx, func(tx Tx) error {
 				return s.auditor(tx, p).record(ctx, store.ActionWriteRefused, q.IDs[0], "", q.Path,
 					map[string]string{"reason": err.Error(), "collection": coll.ID})
 			}); aerr != nil {

@@ -14,7 +14,7 @@ func (s *Store) CreatePeer(ctx context.Context, by *liaison.Principal, p *liaiso
 	if p.Created.IsZero() {
 		p.Created = s.now().UTC()
 	}
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO peers (org_id, url, api_root, fingerprint, signing_key, clearance, push, created)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.OrgID, p.URL, p.APIRoot, strings.ToLower(p.Fingerprint), p.SigningKey, p.Clearance, p.Push, micros(p.Created))
 		if s.d.IsUnique(err) {
@@ -161,7 +161,7 @@ func (s *Store) AckOutbox(ctx context.Context, orgID string, seqs []int64) error
 	if len(seqs) == 0 {
 		return nil
 	}
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		for len(seqs) > 0 {
 			n := min(len(seqs), 500)
 			in, args := In(s.d, "seq", seqs[:n])
@@ -226,7 +226,7 @@ FROM peers p JOIN organisations o ON o.id = p.org_id LEFT JOIN peer_state st ON 
 
 // UpdatePeer changes a partner's clearance, push target and pulls.
 func (s *Store) UpdatePeer(ctx context.Context, by *liaison.Principal, p *liaison.Peer) error {
-	return s.InTx(ctx, func(tx Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		n, err := tx.Exec(ctx, "UPDATE peers SET clearance = ?, push = ?, url = ? WHERE org_id = ?", p.Clearance, p.Push, p.URL, p.OrgID)
 		if err != nil {
 			return err

@@ -44,7 +44,7 @@ import (
 // Parsed patterns are cached per process and reloaded (parsing only new
 // rows) when the standing_generation setting, bumped by every change to
 // what stands, differs from the one cached: another process (the CLI) may
-// write the same file.
+// write the same database.
 
 // reverseCap is how many stored SCOs of each type a new standing pattern
 // is evaluated against, newest first.

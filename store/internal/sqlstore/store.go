@@ -51,7 +51,8 @@ func (s *Store) OnAdd(f func()) {
 	s.afterAdd = append(s.afterAdd, f)
 }
 
-// Added runs the OnAdd functions.
+// Added runs the OnAdd functions (a backend runs them also for adds it
+// learns of from other processes).
 func (s *Store) Added() {
 	s.hookMu.Lock()
 	hooks := append([]func(){}, s.afterAdd...)
@@ -66,11 +67,8 @@ func (s *Store) Added() {
 // the store is shared.
 func (s *Store) SetDefaultRegion(cc string) { s.defaultRegion = cc }
 
-// Region is the node's default region for national phone numbers.
-func (s *Store) Region() string { return s.defaultRegion }
-
-// InTx runs fn in a write transaction and commits if it returns nil.
-func (s *Store) InTx(ctx context.Context, fn func(tx Tx) error) error {
+// inTx runs fn in a write transaction and commits if it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx Tx) error) error {
 	tx, err := s.db.BeginWrite(ctx)
 	if err != nil {
 		return err
@@ -82,12 +80,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx Tx) error) error {
 	return tx.Commit()
 }
 
-// Micros is how times are stored: microseconds since 1970.
-func Micros(t time.Time) int64 { return t.UnixMicro() }
-
-// FromMicros reads a stored time.
-func FromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
-
+// Times are stored as microseconds since 1970.
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
