@@ -12,8 +12,8 @@
 // two databases, so a migration needs no change here as long as both
 // backends get it (a table or column on one side only stops the move).
 //
-// It must never write to the SQLite file (it reads one snapshot, with
-// query_only set), never leave PostgreSQL half-filled (one transaction,
+// It must never write to the SQLite file (it reads one snapshot through a
+// read-only connection), never leave PostgreSQL half-filled (one transaction,
 // rolled back on any error, mismatch included), and never write into a
 // database that already holds a node.
 package transfer
@@ -271,12 +271,13 @@ func knownSQLiteVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-// openSource opens an existing SQLite file for reading only.
+// openSource opens an existing SQLite file read-only: a missing file is an
+// error, not a new store, and closing never folds the write-ahead log into
+// the file (a read-write connection closing last would).
 func openSource(path string) (*sql.DB, error) {
 	q := url.Values{}
-	q.Add("mode", "rw") // never create: a missing file is an error, not an empty store
+	q.Add("mode", "ro")
 	q.Add("_pragma", "busy_timeout(30000)")
-	q.Add("_pragma", "query_only(ON)")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, err

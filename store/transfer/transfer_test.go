@@ -359,6 +359,10 @@ func TestAMovedStoreHoldsEveryRowAndAnswersAsBefore(t *testing.T) {
 	ctx := context.Background()
 	h := populate(t, 40)
 	dsn, conn := freshSchema(t, base)
+	file, err := os.ReadFile(h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var copied []string
 	rep, err := transfer.Move(ctx, h.path, dsn, transfer.Options{Copied: func(tr transfer.TableReport) error {
 		copied = append(copied, tr.Name)
@@ -366,6 +370,9 @@ func TestAMovedStoreHoldsEveryRowAndAnswersAsBefore(t *testing.T) {
 	}})
 	if err != nil {
 		t.Fatalf("Move: %v", err)
+	}
+	if after, err := os.ReadFile(h.path); err != nil || string(after) != string(file) {
+		t.Errorf("the SQLite file changed during the move (%v)", err)
 	}
 	if len(copied) != len(rep.Tables) {
 		t.Errorf("Copied was called for %d tables, the report lists %d", len(copied), len(rep.Tables))
@@ -706,5 +713,67 @@ func TestANodeStartedOnTheDestinationDuringTheMoveFindsTheMovedNode(t *testing.T
 	}
 	if s.id.AdminToken != "" || s.id.Org.ID != h.node.ID {
 		t.Errorf("the node started during the move is %s (%s), created now: %v; want the moved node %s", s.id.Org.Name, s.id.Org.ID, s.id.AdminToken != "", h.node.ID)
+	}
+}
+
+func TestASourceThisBinaryCannotMoveIsRefusedUntouched(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	current := filepath.Join(dir, "current.db")
+	st, err := sqlite.Open(ctx, current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	var known int
+	if err := openRaw(t, current).QueryRow("PRAGMA user_version").Scan(&known); err != nil {
+		t.Fatal(err)
+	}
+	at := func(name string, version int) string {
+		path := filepath.Join(dir, name)
+		raw, err := os.ReadFile(current)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open("sqlite", "file:"+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, path, want string
+	}{
+		{"an older store", at("older.db", known-1), "older than this binary's"},
+		{"a newer store", at("newer.db", known+1), "newer than this binary knows"},
+		{"a file holding no store", empty, "holds no Liaison store"},
+		{"no file", filepath.Join(dir, "missing.db"), "no such file"},
+		{"a directory", dir, "is a directory"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before, _ := os.ReadFile(c.path)
+			// The destination is never reached: no PostgreSQL is needed.
+			_, err := transfer.Move(ctx, c.path, "postgres://nobody@127.0.0.1:1/none", transfer.Options{})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Move(%s): %v, want an error saying %q", c.name, err, c.want)
+			}
+			if after, _ := os.ReadFile(c.path); string(after) != string(before) {
+				t.Errorf("the refused file changed")
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing.db")); err == nil {
+		t.Errorf("a move from a missing file created it")
 	}
 }
