@@ -56,6 +56,8 @@ func OpenStore(ctx context.Context, dataDir string, opts ...sqlite.Option) (*sql
 // PostgreSQL (store/postgres), with what a running node asks of either.
 type Backend interface {
 	store.Store
+	// Events carries live events among the servers sharing the store.
+	store.Events
 	// OnAdd adds a function called after every committed add that stored
 	// something (pushes to partners, live streams).
 	OnAdd(func())

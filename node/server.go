@@ -58,7 +58,7 @@ func Handler(st store.Store, cfg ServerConfig) http.Handler {
 	}))
 	apiServer := api.NewServer(st, cfg.Hub, log)
 	mux.Handle(api.Prefix, apiServer)
-	events, _ := st.(store.Events) // a store shared by servers carries their events
+	events, _ := st.(store.Events) // a store shared by servers carries their events (every Backend)
 	console, err := web.New(st, web.Config{Logger: log, API: apiServer, Events: events})
 	if err != nil {
 		panic(err) // the templates are embedded: a bug, found by every test

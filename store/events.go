@@ -25,8 +25,8 @@ type Events interface {
 }
 
 // MaxEventSize bounds the data of one event (PostgreSQL's NOTIFY carries
-// less than 8,000 bytes, topic and sender included).
-const MaxEventSize = 7000
+// less than 8,000 bytes: the data in base64, with its topic and sender).
+const MaxEventSize = 5000
 
 // CheckEvent refuses an event too large to broadcast, or whose topic holds
 // a line break (the wire form of PostgreSQL's events separates by lines).

@@ -3,8 +3,12 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
+	"strings"
 	"time"
+
+	"github.com/liaison-intel/liaison/store"
 )
 
 // Live events across servers. Several `liaison serve` processes may share
@@ -16,6 +20,60 @@ import (
 // them for the notifications of other instances (its own adds ran them
 // already).
 
+//
+// The same channel carries the events of store.Events (Broadcast): their
+// payload is the sender's instance id, the topic and the data in base64,
+// on three lines; an add's is the instance id alone.
+
+var _ store.Events = (*Store)(nil)
+
+// Broadcast sends an event to the subscribers of topic in this process and
+// in every other store listening on this database.
+func (s *Store) Broadcast(ctx context.Context, topic string, data []byte) error {
+	if err := store.CheckEvent(topic, data); err != nil {
+		return err
+	}
+	s.events.Deliver(topic, data)
+	payload := s.instance + "\n" + topic + "\n" + base64.StdEncoding.EncodeToString(data)
+	_, err := s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", s.channel(), payload)
+	return err
+}
+
+// Subscribe calls f with the events broadcast on topic by any server of
+// this database until cancel is called.
+func (s *Store) Subscribe(topic string, f func([]byte)) (cancel func()) {
+	s.startListening()
+	return s.events.Subscribe(topic, f)
+}
+
+// received handles one notification: another instance's add wakes the
+// hooks; another instance's event goes to this process's subscribers.
+func (s *Store) received(payload string) {
+	sender, rest, isEvent := strings.Cut(payload, "\n")
+	if sender == s.instance {
+		return // handled when it was sent
+	}
+	if !isEvent {
+		s.Added()
+		return
+	}
+	topic, encoded, _ := strings.Cut(rest, "\n")
+	data, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return // not one of ours
+	}
+	s.events.Deliver(topic, data)
+}
+
+// startListening starts the listener, once.
+func (s *Store) startListening() {
+	s.listenOnce.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.listenCancel, s.listenDone = cancel, make(chan struct{})
+		go s.listen(ctx)
+	})
+}
+
 // channel is the schema's notification channel.
 func (s *Store) channel() string { return "liaison:" + s.schema }
 
@@ -25,7 +83,8 @@ func newInstanceID() string {
 	return hex.EncodeToString(b)
 }
 
-// listen runs the hooks for other instances' adds until ctx ends,
+// listen runs the hooks for other instances' adds, and delivers their
+// events, until ctx ends,
 // reconnecting after a pause when the connection drops.
 func (s *Store) listen(ctx context.Context) {
 	defer close(s.listenDone)
@@ -48,9 +107,7 @@ func (s *Store) listen(ctx context.Context) {
 					if werr != nil {
 						break
 					}
-					if n.Payload != s.instance {
-						s.Added()
-					}
+					s.received(n.Payload)
 				}
 			}
 			conn.Hijack().Close(context.Background())

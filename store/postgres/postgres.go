@@ -79,6 +79,7 @@ type Store struct {
 	listenOnce   sync.Once
 	listenCancel context.CancelFunc
 	listenDone   chan struct{}
+	events       store.LocalEvents // this process's subscribers of events
 	// claims are this store's sync claims (claim.go).
 	claims *claimer
 }
@@ -100,11 +101,7 @@ func WithoutCorrelation() Option { return func(s *Store) { s.cfg.NoCorrelation =
 // LISTEN/NOTIFY, notify.go: the first hook starts the listener).
 func (s *Store) OnAdd(f func()) {
 	s.Store.OnAdd(f)
-	s.listenOnce.Do(func() {
-		ctx, cancel := context.WithCancel(context.Background())
-		s.listenCancel, s.listenDone = cancel, make(chan struct{})
-		go s.listen(ctx)
-	})
+	s.startListening()
 }
 
 // Open connects to the database named by dsn (a PostgreSQL URL or key=value

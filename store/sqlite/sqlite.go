@@ -43,6 +43,9 @@ type Store struct {
 	// prepared once on the write connection: parsing them anew for each
 	// object and value costs more than running them.
 	prepared map[string]*sql.Stmt
+	// LocalEvents are the store's live events (store.Events): one process
+	// serves an SQLite file, so they stay in it.
+	store.LocalEvents
 }
 
 var _ store.Store = (*Store)(nil)
