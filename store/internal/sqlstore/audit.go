@@ -12,12 +12,13 @@ import (
 // auditor writes audit entries inside the caller's transaction.
 type auditor struct {
 	tx  Querier
+	d   Dialect
 	now int64
 	by  *liaison.Principal
 }
 
 func (s *Store) auditor(tx Querier, by *liaison.Principal) *auditor {
-	return &auditor{tx: tx, now: micros(s.now()), by: by}
+	return &auditor{tx: tx, d: s.d, now: micros(s.now()), by: by}
 }
 
 // record appends one entry. detail is marshalled to a JSON object.
@@ -46,6 +47,9 @@ func (a *auditor) reads(ctx context.Context, items []store.Item, path, collectio
 		user, org = a.by.UserName, a.by.OrgID
 	}
 	detail, _ := json.Marshal(map[string]string{"collection": collection})
+	if a.d == PostgreSQL {
+		return a.readsUnnest(ctx, items, user, org, path, string(detail))
+	}
 	const per = 100 // rows per statement, 9 parameters each
 	for len(items) > 0 {
 		n := min(per, len(items))
@@ -109,4 +113,28 @@ FROM audit WHERE `+strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, append(
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// readsUnnest is reads in one statement per thousand items, their columns
+// sent as arrays: PostgreSQL's way to a few round trips per page.
+func (a *auditor) readsUnnest(ctx context.Context, items []store.Item, user, org, path, detail string) error {
+	for len(items) > 0 {
+		n := min(1000, len(items))
+		ids := make([]string, n)
+		keys := make([]int64, n)
+		versions := make([]string, n)
+		for i, it := range items[:n] {
+			ids[i], keys[i], versions[i] = it.ID, idKey(it.ID), it.VersionText()
+		}
+		// unnest keeps the order of the arrays, and the identity column
+		// numbers rows in insertion order: the log lists the page's order.
+		if _, err := a.tx.Exec(ctx, `INSERT INTO audit (time, actor_user, actor_org, action, object_id, object_key, version, path, detail)
+SELECT ?, ?, ?, ?, u.id, u.key, u.version, ?, ?
+FROM unnest(?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS u(id, key, version, n) ORDER BY u.n`,
+			a.now, user, org, store.ActionRead, path, detail, ids, keys, versions); err != nil {
+			return err
+		}
+		items = items[n:]
+	}
+	return nil
 }
