@@ -19,8 +19,16 @@ import (
 // listener at; `liaison serve` records it, `liaison peer invite` reads it.
 const SettingFederationURL = "federation_url"
 
-// Identity opens (creating on first use) the node's signing key and TLS
-// certificate in its data directory.
+// SettingNodeKeys records the public halves of the node's keys (its
+// signing key's id and its certificate's fingerprint) when a data
+// directory first opens them with the store. Servers sharing one store
+// must sign and present the same keys: partners pin them.
+const SettingNodeKeys = "node_keys"
+
+// OpenIdentity opens (creating on first use) the node's signing key and
+// TLS certificate in its data directory. The first data directory to open
+// keys with the store has them recorded there; another, holding other keys
+// (a second server started with an empty data directory, say), is refused.
 func OpenIdentity(ctx context.Context, st store.Store, dataDir string, hosts []string) (*federation.Identity, *liaison.Organisation, error) {
 	orgID, err := st.Setting(ctx, store.SettingNodeOrg)
 	if err != nil {
@@ -33,6 +41,19 @@ func OpenIdentity(ctx context.Context, st store.Store, dataDir string, hosts []s
 	id, err := federation.LoadOrCreateIdentity(dataDir, org.Name, hosts)
 	if err != nil {
 		return nil, nil, err
+	}
+	keys := federation.KeyID(id.PublicKey()) + " " + id.Fingerprint
+	switch recorded, err := st.Setting(ctx, SettingNodeKeys); {
+	case liaison.ErrorCode(err) == liaison.ENOTFOUND:
+		if err := st.SetSetting(ctx, SettingNodeKeys, keys); err != nil {
+			return nil, nil, err
+		}
+	case err != nil:
+		return nil, nil, err
+	case recorded != keys:
+		return nil, nil, liaison.Errorf(liaison.ECONFLICT,
+			"the keys in %s (%s) are not this node's (%s), which its partners pin: a server sharing the node's store needs the node's keys — copy %s, %s and %s from the data directory of the node's first server into %s",
+			dataDir, keys, recorded, federation.SigningKeyFile, federation.TLSCertFile, federation.TLSKeyFile, dataDir)
 	}
 	return id, org, nil
 }
