@@ -357,8 +357,51 @@ func clearDestination(ctx context.Context, tx pgx.Tx, tables []*table) error {
 }
 
 // copyTable streams t's rows from the SQLite snapshot into PostgreSQL with
-// COPY, summing them as they pass.
+// COPY, summing them as they pass. The table's plain indexes are dropped
+// first and built again over the copied rows, which is several times
+// faster than keeping them up row by row; DDL is transactional, so a move
+// rolled back gets them back too. Indexes behind a constraint (primary
+// keys, UNIQUE) stay and check every row.
 func copyTable(ctx context.Context, stx *sql.Tx, tx pgx.Tx, t *table) (*checksum, error) {
+	rows, err := tx.Query(ctx, `
+SELECT i.relname, pg_get_indexdef(i.oid)
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class c ON c.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relname = $1
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
+ORDER BY 1`, t.name)
+	if err != nil {
+		return nil, err
+	}
+	type index struct{ name, def string }
+	indexes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (index, error) {
+		var i index
+		err := r.Scan(&i.name, &i.def)
+		return i, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range indexes {
+		if _, err := tx.Exec(ctx, "DROP INDEX "+ident(i.name)); err != nil {
+			return nil, err
+		}
+	}
+	sum, err := copyRows(ctx, stx, tx, t)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range indexes {
+		if _, err := tx.Exec(ctx, i.def); err != nil {
+			return nil, fmt.Errorf("building index %s again: %w", i.name, err)
+		}
+	}
+	return sum, nil
+}
+
+func copyRows(ctx context.Context, stx *sql.Tx, tx pgx.Tx, t *table) (*checksum, error) {
 	var cols, order []string
 	for _, c := range t.columns {
 		cols = append(cols, sqliteIdent(c.name))

@@ -544,7 +544,11 @@ func TestAFailureMidCopyLeavesTheDestinationEmpty(t *testing.T) {
 	}
 }
 
-// pgDump is every row of every table of the connection's schema, as text.
+// indexList is the key of pgDump's list of index definitions.
+const indexList = "(indexes)"
+
+// pgDump is every row of every table of the connection's schema, as text,
+// and its indexes.
 func pgDump(t *testing.T, conn *pgx.Conn) map[string][]string {
 	t.Helper()
 	ctx := context.Background()
@@ -556,7 +560,14 @@ func pgDump(t *testing.T, conn *pgx.Conn) map[string][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rows, err = conn.Query(ctx, "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string][]string{}
+	if out[indexList], err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range names {
 		rows, err := conn.Query(ctx, "SELECT t::text FROM "+pgx.Identifier{n}.Sanitize()+" t ORDER BY 1")
 		if err != nil {
@@ -653,6 +664,10 @@ func TestADryRunVerifiesEverythingAndCommitsNothing(t *testing.T) {
 	moved, err := transfer.Move(ctx, h.path, dsn, transfer.Options{})
 	if err != nil || !moved.Committed {
 		t.Fatalf("Move after a dry run: %+v, %v", moved, err)
+	}
+	// The indexes the move drops to copy faster are all back.
+	if d := cmp.Diff(before[indexList], pgDump(t, conn)[indexList]); d != "" {
+		t.Errorf("the indexes differ after the move:\n%s", d)
 	}
 	strip := func(ts []transfer.TableReport) []transfer.TableReport {
 		out := slices.Clone(ts)
