@@ -792,3 +792,34 @@ func TestASourceThisBinaryCannotMoveIsRefusedUntouched(t *testing.T) {
 		t.Errorf("a move from a missing file created it")
 	}
 }
+
+// TestADestinationThatAltersARowIsCaughtByItsChecksum: the read-back
+// compares content, not just counts. A trigger stands in for whatever could
+// change a value on its way in (an encoding, a conversion, a bug).
+func TestADestinationThatAltersARowIsCaughtByItsChecksum(t *testing.T) {
+	base := pgBase(t)
+	ctx := context.Background()
+	h := populate(t, 2)
+	dsn, conn := freshSchema(t, base)
+	if st, err := postgres.Open(ctx, dsn); err != nil {
+		t.Fatal(err)
+	} else {
+		st.Close()
+	}
+	for _, q := range []string{
+		`CREATE FUNCTION rename() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.name := NEW.name || '.'; RETURN NEW; END $$`,
+		`CREATE TRIGGER rename BEFORE INSERT ON organisations FOR EACH ROW EXECUTE FUNCTION rename()`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := transfer.Move(ctx, h.path, dsn, transfer.Options{})
+	if err == nil || !strings.Contains(err.Error(), "table organisations differs") || !strings.Contains(err.Error(), "nothing was committed") {
+		t.Fatalf("Move into a destination altering organisations: %v, want the table named", err)
+	}
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM organisations").Scan(&n); err != nil || n != 0 {
+		t.Errorf("the destination holds %d organisations after the refused move (%v)", n, err)
+	}
+}
