@@ -8,21 +8,21 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/liaison-intel/liaison"
 	"github.com/liaison-intel/liaison/auth"
+	"github.com/liaison-intel/liaison/internal/pgtest"
 	"github.com/liaison-intel/liaison/node"
 	"github.com/liaison-intel/liaison/ops"
 	"github.com/liaison-intel/liaison/policy"
@@ -34,51 +34,27 @@ import (
 )
 
 // The moves run when LIAISON_TEST_POSTGRES holds a PostgreSQL DSN
-// (postgres://postgres@127.0.0.1:5432/test); each destination is a schema
-// of its own, dropped when its test ends.
+// (internal/pgtest); each destination is a schema of its own, dropped when
+// its test ends.
 
-func pgBase(t *testing.T) string {
-	t.Helper()
-	d := os.Getenv("LIAISON_TEST_POSTGRES")
-	if d == "" {
-		t.Skip("LIAISON_TEST_POSTGRES is not set: set it to a PostgreSQL DSN to test moves into PostgreSQL")
-	}
-	return d
-}
+func pgBase(t *testing.T) string { return pgtest.DSN(t) }
 
-var schemas atomic.Int64
-
-// freshSchema creates an empty schema, dropped at the end of the test, and
-// returns a DSN whose connections use it, and a connection to inspect it.
+// freshSchema creates an empty schema and returns a DSN whose connections
+// use it, and a connection to inspect it.
 func freshSchema(t *testing.T, base string) (string, *pgx.Conn) {
 	t.Helper()
 	ctx := context.Background()
-	name := fmt.Sprintf("liaison_transfer_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemas.Add(1))
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connecting to %s: %v", base, err)
-	}
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
-		t.Fatalf("creating schema %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+name+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", name, err)
-		}
-		conn.Close(ctx)
-	})
-	u, err := url.Parse(base)
+	dsn := pgtest.Schema(t, base)
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := u.Query()
-	q.Set("search_path", name)
-	q.Set("pool_max_conns", "4")
-	u.RawQuery = q.Encode()
-	if _, err := conn.Exec(ctx, "SET search_path TO "+name); err != nil {
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return u.String(), conn
+	t.Cleanup(func() { conn.Close(ctx) })
+	return dsn, conn
 }
 
 // held is a node's store filled through the store API with something in
