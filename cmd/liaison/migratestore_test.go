@@ -2,44 +2,31 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/liaison-intel/liaison/internal/pgtest"
 )
 
 // TestMigrateStoreMovesANodeToPostgreSQL: a node made on the embedded
 // store is moved with migrate-store and then served from PostgreSQL with
 // --db; a second move into the same schema is refused.
 func TestMigrateStoreMovesANodeToPostgreSQL(t *testing.T) {
-	dsn := os.Getenv("LIAISON_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("LIAISON_TEST_POSTGRES is not set")
-	}
+	db := pgtest.Schema(t, pgtest.DSN(t))
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
+	cfg, err := pgxpool.ParseConfig(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	schema := fmt.Sprintf("cli_move_%d", time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db := u.String()
 
 	dir := t.TempDir()
 	if r := run(t, dir, "", "init", "--org-name", "Security Service", "--org-country", "GB"); r.code != 0 {
@@ -56,7 +43,7 @@ func TestMigrateStoreMovesANodeToPostgreSQL(t *testing.T) {
 		t.Errorf("org list on the moved store: %+v", r)
 	}
 	var n int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+schema+".tokens").Scan(&n); err != nil || n != 1 {
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM tokens").Scan(&n); err != nil || n != 1 {
 		t.Errorf("tokens in PostgreSQL: %d (%v), want the admin's", n, err)
 	}
 	// Again, from a plain path, into the schema now holding the node.
