@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/liaison-intel/liaison/internal/pgtest"
 )
 
 // TestTheCommandsRunOnPostgreSQLWithDB: a node created, administered and
@@ -17,29 +16,8 @@ import (
 // It runs when LIAISON_TEST_POSTGRES names a PostgreSQL database (CI sets
 // it), in a schema of its own.
 func TestTheCommandsRunOnPostgreSQLWithDB(t *testing.T) {
-	dsn := os.Getenv("LIAISON_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("LIAISON_TEST_POSTGRES is not set")
-	}
+	db := pgtest.Schema(t, pgtest.DSN(t))
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	schema := fmt.Sprintf("cli_%d", time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db := u.String()
 
 	dir := t.TempDir()
 	if r := run(t, dir, "", "--db", db, "migrate"); r.code != 0 || !strings.Contains(r.stderr, "up to date") {
@@ -59,8 +37,13 @@ func TestTheCommandsRunOnPostgreSQLWithDB(t *testing.T) {
 	if r := run(t, dir, "", "--db", db, "op", "list"); r.code != 0 || !strings.Contains(r.stdout, "IGLA") {
 		t.Errorf("op list --db: %+v", r)
 	}
+	conn, err := pgxpool.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
 	var n int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+schema+".objects WHERE type = 'operation'").Scan(&n); err != nil || n != 1 {
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM objects WHERE type = 'operation'").Scan(&n); err != nil || n != 1 {
 		t.Errorf("operations in PostgreSQL: %d (%v), want 1", n, err)
 	}
 	if _, err := os.Stat(dir + "/data/liaison.db"); err == nil {
