@@ -12,17 +12,9 @@ import (
 // is refused while the first holds it, granted once it is released, and
 // granted when the holder's process ends without releasing it.
 func TestASyncClaimHeldByOneServerIsRefusedToTheOtherUntilReleasedOrItsHolderEnds(t *testing.T) {
-	d := freshSchema(t, dsn(t))
 	ctx := context.Background()
-	open := func() *postgres.Store {
-		s, err := postgres.Open(ctx, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	one, two := open(), open()
+	servers := serversOfOneDatabase(t, 3)
+	one, two, three := servers[0], servers[1], servers[2]
 	const key = "push:identity--6d5ba3a2-a07b-4a6c-9bb1-3b2c1a0e3f10"
 	claim := func(s *postgres.Store, who string, want bool) func() {
 		t.Helper()
@@ -44,7 +36,6 @@ func TestASyncClaimHeldByOneServerIsRefusedToTheOtherUntilReleasedOrItsHolderEnd
 	release2()
 
 	// A server that ends without releasing gives its claims up.
-	three := open()
 	claim(three, "server 3", true)
 	three.Close()
 	// The database ends the session a moment after the connection closes.

@@ -15,17 +15,9 @@ import (
 // subscribers of its topic on every server, that one included, and no
 // subscriber of another topic.
 func TestAnEventBroadcastThroughOneServerReachesTheSubscribersOfEveryServer(t *testing.T) {
-	d := freshSchema(t, dsn(t))
 	ctx := context.Background()
-	open := func() *postgres.Store {
-		s, err := postgres.Open(ctx, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	one, two := open(), open()
+	servers := serversOfOneDatabase(t, 2)
+	one, two := servers[0], servers[1]
 	got := make(chan string, 10)
 	subscribe := func(s *postgres.Store, who, topic string) {
 		cancel := s.Subscribe(topic, func(b []byte) { got <- who + ": " + string(b) })

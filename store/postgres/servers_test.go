@@ -15,28 +15,39 @@ import (
 	"github.com/liaison-intel/liaison/store/postgres"
 )
 
+// serversOfOneDatabase opens n stores on one fresh schema, as n servers of
+// one node would.
+func serversOfOneDatabase(t *testing.T, n int) []*postgres.Store {
+	t.Helper()
+	d := freshSchema(t, dsn(t))
+	out := make([]*postgres.Store, n)
+	for i := range out {
+		s, err := postgres.Open(context.Background(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		out[i] = s
+	}
+	return out
+}
+
 // Two servers on one database, each with its own API and hub (as two
 // `liaison serve` processes): Agency B's analyst follows the alert stream
 // of server 2 while the matching writes go through server 1; the alert
 // reaches the subscriber on server 2.
 func TestAnAlertRaisedThroughOneServerReachesASubscriberOnTheOther(t *testing.T) {
-	d := freshSchema(t, dsn(t))
 	ctx := context.Background()
-	var servers [2]*postgres.Store
+	servers := serversOfOneDatabase(t, 2)
 	var urls [2]string
-	for i := range servers {
-		s, err := postgres.Open(ctx, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+	for i, s := range servers {
 		hub := api.NewHub()
 		s.OnAdd(hub.Wake)
 		a := api.NewServer(s, hub, nil)
 		a.Poll, a.Heartbeat = time.Hour, time.Hour // only a wake-up through the database may deliver it
 		srv := httptest.NewServer(a)
 		t.Cleanup(srv.Close)
-		servers[i], urls[i] = s, srv.URL
+		urls[i] = srv.URL
 	}
 	n := newNode(t, servers[0])
 	secret, hash := auth.NewToken()
