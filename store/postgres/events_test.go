@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,9 +19,23 @@ func TestAnEventBroadcastThroughOneServerReachesTheSubscribersOfEveryServer(t *t
 	ctx := context.Background()
 	servers := serversOfOneDatabase(t, 2)
 	one, two := servers[0], servers[1]
-	got := make(chan string, 10)
+	// Subscribers must not block: they count, and tell when server 2 has
+	// heard.
+	var mu sync.Mutex
+	heard := map[string]int{}
+	twoHeard := make(chan struct{}, 1)
 	subscribe := func(s *postgres.Store, who, topic string) {
-		cancel := s.Subscribe(topic, func(b []byte) { got <- who + ": " + string(b) })
+		cancel := s.Subscribe(topic, func(b []byte) {
+			mu.Lock()
+			heard[who+": "+string(b)]++
+			mu.Unlock()
+			if who == "server 2" {
+				select {
+				case twoHeard <- struct{}{}:
+				default:
+				}
+			}
+		})
 		t.Cleanup(cancel)
 	}
 	subscribe(one, "server 1", "import-progress/a")
@@ -31,22 +46,20 @@ func TestAnEventBroadcastThroughOneServerReachesTheSubscribersOfEveryServer(t *t
 	// hears, then check what each heard.
 	data := []byte(`{"bytes":1024,"objects":3}` + "\n\x00binary")
 	deadline := time.After(20 * time.Second)
-	heard := map[string]int{}
-	for heard["server 2: "+string(data)] == 0 {
+	for waiting := true; waiting; {
 		if err := one.Broadcast(ctx, "import-progress/a", data); err != nil {
 			t.Fatal(err)
 		}
 		select {
-		case m := <-got:
-			heard[m]++
+		case <-twoHeard:
+			waiting = false
 		case <-time.After(200 * time.Millisecond):
 		case <-deadline:
-			t.Fatalf("server 2 never heard the event; heard %v", heard)
+			t.Fatal("server 2 never heard the event")
 		}
 	}
-	for len(got) > 0 {
-		heard[<-got]++
-	}
+	mu.Lock()
+	defer mu.Unlock()
 	if heard["server 1: "+string(data)] == 0 {
 		t.Errorf("server 1's own subscriber did not hear its event: %v", heard)
 	}
