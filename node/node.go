@@ -88,6 +88,15 @@ func Open(ctx context.Context, dataDir, db string) (Backend, error) {
 }
 
 // redact hides a database URL's password in messages.
+// StoreLocation says where a node's store is, for messages: the data
+// directory, or the PostgreSQL URL without its password.
+func StoreLocation(dataDir, db string) string {
+	if db == "" {
+		return dataDir
+	}
+	return redact(db)
+}
+
 func redact(db string) string {
 	if u, err := url.Parse(db); err == nil && u.User != nil {
 		if _, has := u.User.Password(); has {

@@ -27,7 +27,7 @@ func openNode(ctx context.Context, g *Globals) (node.Backend, error) {
 	}
 	if _, err := st.Setting(ctx, store.SettingNodeOrg); err != nil {
 		st.Close()
-		return nil, fmt.Errorf("%s holds no initialised node: run `liaison init` or `liaison serve` once", g.Data)
+		return nil, fmt.Errorf("%s holds no initialised node: run `liaison init` or `liaison serve` once", node.StoreLocation(g.Data, g.DB))
 	}
 	return st, nil
 }
@@ -68,10 +68,10 @@ func (c *InitCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	if id.AdminToken == "" {
-		fmt.Fprintf(os.Stderr, "%s already holds the node of %s; nothing to do\n", g.Data, id.Org.Name)
+		fmt.Fprintf(os.Stderr, "%s already holds the node of %s; nothing to do\n", node.StoreLocation(g.Data, g.DB), id.Org.Name)
 		return nil
 	}
-	fmt.Fprintf(os.Stderr, "created the node of %s (%s) in %s; admin user %q, token (shown once):\n", id.Org.Name, id.Org.Country, g.Data, node.AdminUser)
+	fmt.Fprintf(os.Stderr, "created the node of %s (%s) in %s; admin user %q, token (shown once):\n", id.Org.Name, id.Org.Country, node.StoreLocation(g.Data, g.DB), node.AdminUser)
 	fmt.Println(id.AdminToken)
 	return nil
 }

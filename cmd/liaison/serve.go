@@ -35,8 +35,15 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	if id.AdminToken != "" {
-		fmt.Fprintf(os.Stdout, "\nA new node for %s (%s) was created in %s.\n", id.Org.Name, id.Org.Country, g.Data)
+		fmt.Fprintf(os.Stdout, "\nA new node for %s (%s) was created in %s.\n", id.Org.Name, id.Org.Country, node.StoreLocation(g.Data, g.DB))
 		fmt.Fprintf(os.Stdout, "Admin user %q, API token (shown once, store it now):\n\n    %s\n\n", node.AdminUser, id.AdminToken)
+	}
+	if c.FederationListen != "off" {
+		// The node's keys before anything listens: a server whose data
+		// directory holds other keys than the store's node is refused.
+		if _, _, err := node.OpenIdentity(ctx, st, g.Data, c.FederationHost); err != nil {
+			return fmt.Errorf("node identity: %w", err)
+		}
 	}
 	hub := api.NewHub()
 	st.OnAdd(hub.Wake)
