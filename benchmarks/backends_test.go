@@ -3,7 +3,6 @@ package benchmarks
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/liaison-intel/liaison/internal/pgtest"
 	"github.com/liaison-intel/liaison/node"
 	"github.com/liaison-intel/liaison/store/postgres"
 )
@@ -130,22 +130,7 @@ func postgresDSN() string {
 
 // withParams adds query parameters to a URL DSN or settings to a key=value one.
 func withParams(b testing.TB, base string, kv ...string) string {
-	if strings.HasPrefix(base, "postgres://") || strings.HasPrefix(base, "postgresql://") {
-		u, err := url.Parse(base)
-		if err != nil {
-			b.Fatalf("PostgreSQL URL: %v", err)
-		}
-		q := u.Query()
-		for i := 0; i < len(kv); i += 2 {
-			q.Set(kv[i], kv[i+1])
-		}
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	for i := 0; i < len(kv); i += 2 {
-		base += " " + kv[i] + "=" + kv[i+1]
-	}
-	return base
+	return pgtest.WithParams(b, base, kv...)
 }
 
 func pgConnect(b testing.TB, dsn string) *pgx.Conn {
