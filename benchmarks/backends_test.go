@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/liaison-intel/liaison/internal/pgtest"
 	"github.com/liaison-intel/liaison/node"
@@ -133,8 +134,15 @@ func withParams(b testing.TB, base string, kv ...string) string {
 	return pgtest.WithParams(b, base, kv...)
 }
 
+// pgConnect opens one connection of the database a store's URL names; the
+// URL may carry pgxpool's pool_* parameters, which a single connection
+// ignores.
 func pgConnect(b testing.TB, dsn string) *pgx.Conn {
-	conn, err := pgx.Connect(context.Background(), dsn)
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		b.Fatalf("PostgreSQL URL: %v", err)
+	}
+	conn, err := pgx.ConnectConfig(context.Background(), cfg.ConnConfig)
 	if err != nil {
 		b.Fatalf("connecting to PostgreSQL: %v", err)
 	}
